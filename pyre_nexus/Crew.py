@@ -1,0 +1,714 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+# externals
+import collections
+import functools
+import os
+import socket
+import time
+import traceback
+
+# the framework
+import pyre
+from pyre.nexus.Peer import Peer
+
+# my parts
+from .Codec import Codec
+from .Dispatcher import Dispatcher
+from .Plain import Plain
+from .Wire import Wire
+from .CrewStatus import CrewStatus
+from .TaskStatus import TaskStatus
+from . import exceptions
+
+
+# declaration
+class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
+    """
+    The base facilitator of asynchronous task execution in foreign processes, and one of the
+    building blocks of process based concurrency in pyre
+
+    Crew members are instantiated by a {recruiter} in matching pairs that are connected to each
+    other via a bidirectional {channel}. One member of the pair participates in the event logic
+    of the host application: the team side. The other is hosted by a pyre {shell} with its own
+    event loop, usually in another process: the worker side. The pair is responsible only for
+    the babysitting of task execution.
+
+    The team side member is a proxy for the worker side. The team schedules a {task} by
+    invoking {execute}; the crew serializes it and sends it to its twin, monitors progress,
+    and reports the outcome back to the team through {assess}. Several tasks may be in flight
+    at once: the twin runs them in the order they were sent and reports them in that order, so
+    the oldest task without a report is the one running, which is how a death, a deadline or a
+    cancellation is blamed on the right task
+    """
+
+    # types
+    from .exceptions import RecoverableError
+    crewcodes = CrewStatus
+    taskcodes = TaskStatus
+
+    # configurable state
+    dispatcher = pyre.ipc.dispatcher(default=Dispatcher)
+    dispatcher.doc = "the event loop of the worker side; the team side uses its team's"
+
+    # the states of the team side, in the order they are visited
+    recruited = "recruited"  # the worker is starting; no registration yet
+    active = "active"  # registered and taking tasks
+    retiring = "retiring"  # takes no more tasks; dismissed once its tasks are reported
+    lost = "lost"  # its channel is closed; waiting for its process to be reaped
+    buried = "buried"  # gone, and off the rosters
+
+    # interface - team side
+    def join(self, team):
+        """
+        Join a team
+
+        This is invoked by my recruiter on the team side and it is part of team assembly. The
+        intent is to make crew members available to the team after they have reported ready to
+        receive tasks for execution
+        """
+        # use the team's event loop
+        self.dispatcher = team.dispatcher
+        # frame my traffic
+        self.wire = Wire(channel=self.channel)
+        # and wait for the registration of my twin
+        self.dispatcher.whenReadReady(
+            channel=self.channel, call=functools.partial(self.activate, team=team)
+        )
+        # all done
+        return self
+
+    def activate(self, channel, team):
+        """
+        My worker twin is reporting ready to work
+
+        N.B.: this is an event handler; careful with its return value
+        """
+        # read what arrived
+        alive = self._pull(team=team)
+        # go through the frames
+        for kind, _, status, _, body in self._frames(team=team):
+            # anything but a healthy registration
+            if kind != Wire.READY or status != self.crewcodes.healthy:
+                # is a twin that cannot work
+                team.lost(crew=self, reason=f"{self} sent a bad registration", suspect=False)
+                # so stop listening
+                return False
+            # learn where my twin lives
+            self.host, self.pid = Codec.decode(body)
+            # listen for reports from now on
+            self.dispatcher.whenReadReady(
+                channel=channel, call=functools.partial(self.monitor, team=team)
+            )
+            # join the active roster
+            team.activate(crew=self)
+            # and stop waiting for a registration
+            return False
+        # if my twin is gone before it registered
+        if not alive:
+            # let the team know
+            team.lost(crew=self, reason=f"{self} closed its channel before it registered")
+            # and stop listening
+            return False
+        # otherwise, keep waiting
+        return True
+
+    def execute(self, team, task):
+        """
+        Send my twin the {task} to be executed
+        """
+        # queue the task
+        self.wire.post(kind=Wire.TASK, tid=task.tid, body=task.payload)
+        # mark it as mine
+        task.crew = self
+        # add it to the tasks in flight
+        self.inflight.append(task)
+        # count it
+        self.assigned += 1
+        # if it is the only one, it starts right away
+        if len(self.inflight) == 1:
+            # so start its clock
+            self.clock(team=team)
+        # all done
+        return self
+
+    def monitor(self, channel, team):
+        """
+        Reports have arrived from my twin; assess each of them
+
+        N.B.: this is an event handler; careful with its return value
+        """
+        # read what arrived
+        alive = self._pull(team=team)
+        # the task running before the reports
+        head = self.inflight[0] if self.inflight else None
+        # go through the frames
+        for kind, tid, crewstatus, taskstatus, body in self._frames(team=team):
+            # a report on the setup of this crew is a failed setup
+            if kind == Wire.REPORT and tid == 0:
+                # so this crew is no use, and none of its tasks started
+                team.lost(
+                    crew=self,
+                    reason=f"{self}: the initializer failed: {self._rebuild(body)}",
+                    suspect=False,
+                )
+                # and i'm done listening
+                return False
+            # the oldest task in flight is the one reported, or my twin is confused
+            if kind != Wire.REPORT or not self.inflight or self.inflight[0].tid != tid:
+                # which makes it useless
+                team.lost(crew=self, reason=f"{self} sent a report out of order")
+                # so stop listening
+                return False
+            # take the task off the tasks in flight
+            task = self.inflight.popleft()
+            task.crew = None
+            # and assess the report
+            healthy = self.assess(
+                channel=channel,
+                team=team,
+                task=task,
+                crewstatus=crewstatus,
+                taskstatus=taskstatus,
+                result=body,
+            )
+            # if i am not healthy any more
+            if not healthy:
+                # i'm done listening
+                return False
+        # if the running task changed
+        if (self.inflight[0] if self.inflight else None) is not head:
+            # start the clock of the new one
+            self.clock(team=team)
+        # if my twin closed its end
+        if not alive:
+            # let the team know
+            team.lost(crew=self, reason=f"{self} closed its channel")
+            # and stop listening
+            return False
+        # otherwise, refill my pipeline
+        team.schedule(crew=self)
+        # and keep listening
+        return True
+
+    def assess(self, channel, team, task, **kwds):
+        """
+        Harvest the task completion status
+
+        The report is in {kwds}: {crewstatus}, {taskstatus} and the serialized {result}.
+        Returns whether i stay healthy
+        """
+        # unpack
+        crewstatus = kwds["crewstatus"]
+        taskstatus = kwds["taskstatus"]
+        result = kwds["result"]
+        # a task that already has its outcome, e.g. cancelled while my twin ran it, is done
+        if not task.done():
+            # if it ran to completion
+            if taskstatus == self.taskcodes.completed:
+                # decode the result
+                try:
+                    value = Codec.decode(result)
+                # if that fails, the team cannot hold the result
+                except Exception as error:
+                    team.abandon(
+                        task=task,
+                        error=exceptions.UnpicklableResult(
+                            what=f"the result of {task.label} back in the team", error=repr(error)
+                        ),
+                    )
+                # otherwise
+                else:
+                    # deliver it
+                    team.collect(crew=self, task=task, result=value)
+            # if it failed
+            else:
+                # rebuild the error
+                error = self._rebuild(result)
+                # if the condition may be temporary
+                if taskstatus == self.taskcodes.failed:
+                    # tell me
+                    self.reportRecoverableError(team=team, task=task, error=error)
+                    # and let the team decide whether it gets another chance
+                    team.requeue(task=task, error=error)
+                # otherwise
+                else:
+                    # deliver the bad news
+                    team.abandon(task=task, error=error)
+        # if my twin can go on
+        if crewstatus == self.crewcodes.healthy:
+            # say so
+            return True
+        # otherwise, tell me
+        self.reportUnrecoverableError(team=team, task=task, error="the worker is damaged")
+        # and retire; my twin stops after this report, so whatever else i hold never started
+        team.lost(crew=self, reason=f"{self} is damaged", suspect=False)
+        # and say so
+        return False
+
+    def settle(self, team):
+        """
+        My twin is gone: assess the reports it sent before it left
+        """
+        # as long as my channel is open and has something to say
+        while self.wire is not None and self.monitor(channel=self.channel, team=team):
+            # if it went quiet without closing, whatever holds its other end is not my twin
+            if self.wire is not None and self.wire.quiet:
+                # so stop here
+                break
+        # all done
+        return self
+
+    def dismissed(self):
+        """
+        My team manager has dismissed me
+        """
+        # if my channel is still open
+        if self.wire is not None:
+            # tell my twin, as far as my channel takes it; closing my end says it too
+            self.wire.post(kind=Wire.QUIT)
+            self.wire.flush()
+        # let go of my channel
+        self.resign()
+        # all done
+        return self
+
+    def reportRecoverableError(self, team, task, error):
+        """
+        Report a task failure that can be reasonably expected to be temporary
+        """
+        # show me
+        self.debug.log(f"{self}: {task.label}: recoverable error: {error}")
+        # all done
+        return
+
+    def reportUnrecoverableError(self, team, task, error):
+        """
+        Report a permanent task failure
+        """
+        # show me
+        self.debug.log(f"{self}: {task.label}: unrecoverable error: {error}")
+        # all done
+        return
+
+    def clock(self, team):
+        """
+        Start the deadline of the task that is running now, if it has one
+        """
+        # stop the clock of the previous one
+        if self.alarm is not None:
+            self.alarm.cancel()
+            self.alarm = None
+        # if there is nothing running
+        if not self.inflight:
+            # there is nothing to time
+            return
+        # the task that is running now
+        task = self.inflight[0]
+        # one that already has its outcome, e.g. revoked, needs no clock
+        if task.done():
+            return
+        # the others are running
+        task.set_running_or_notify_cancel()
+        # if it has a deadline
+        if task.deadline is not None:
+            # arm the alarm
+            self.alarm = self.dispatcher.alarm(
+                interval=task.deadline,
+                call=functools.partial(team.overdue, crew=self, task=task),
+            )
+        # all done
+        return
+
+    def revoke(self, task):
+        """
+        Ask my twin not to start {task}
+        """
+        # queue the request
+        self.wire.post(kind=Wire.REVOKE, tid=task.tid)
+        # and send it
+        self.transmit()
+        # all done
+        return
+
+    def transmit(self):
+        """
+        Send what is queued; what the channel does not take now goes when it is ready
+        """
+        # if everything went out, or a write handler is already waiting
+        if self.wire.flush() or self.draining:
+            # there is nothing else to do
+            return
+        # otherwise, finish when the channel is ready
+        self.draining = True
+        self.dispatcher.whenWriteReady(channel=self.channel, call=self.unload)
+        # all done
+        return
+
+    def unload(self, channel):
+        """
+        My channel can take more of what is queued
+
+        N.B.: this is an event handler; careful with its return value
+        """
+        # write
+        try:
+            done = self.wire.flush()
+        # if my twin is gone
+        except OSError:
+            # the read side will find out
+            done = True
+        # stay scheduled until everything is out
+        self.draining = not done
+        return self.draining
+
+    # interface - worker side
+    def register(self):
+        """
+        Initialize the worker side
+        """
+        # mark me as the twin
+        self.twin = True
+        # frame my traffic
+        self.wire = Wire(channel=self.channel)
+        # send my registration as soon as the channel takes it
+        self.dispatcher.whenWriteReady(channel=self.channel, call=self.checkin)
+        # all done
+        return self
+
+    def checkin(self, channel):
+        """
+        Send my team registration now that my communication channel is open
+        """
+        # introduce myself
+        self.wire.post(
+            kind=Wire.READY,
+            first=self.crewcodes.healthy,
+            body=Codec.encode((socket.gethostname(), os.getpid())),
+        )
+        # send it
+        self.transmit()
+        # and wait for tasks
+        self.dispatcher.whenReadReady(channel=channel, call=self.perform)
+        # do not reschedule this handler
+        return False
+
+    def perform(self, channel, **kwds):
+        """
+        A notification has arrived that indicates there is a task waiting to be executed
+
+        N.B.: this is an event handler; careful with its return value
+        """
+        # read what arrived
+        alive = self._take()
+        # if the team is gone, or let go of me, there is nobody to work for
+        if not alive:
+            # so stop
+            self.stop()
+            return False
+        # work through the backlog
+        while self.backlog:
+            # get the next frame
+            kind, tid, _, _, body = self.backlog.popleft()
+            # tasks
+            if kind == Wire.TASK:
+                # carry it out and report
+                healthy = self._carry(channel=channel, tid=tid, body=body, **kwds)
+                # if i can't go on
+                if not healthy:
+                    # stop
+                    self.stop()
+                    return False
+                # if the task took long enough for news to arrive, e.g. a revocation
+                if self.backlog and time.monotonic() - self.heard > self.patience:
+                    # catch up; a team that is gone gets no more work done
+                    if not self._take():
+                        self.stop()
+                        return False
+            # the team's setup for this crew
+            elif kind == Wire.SETUP:
+                # run it
+                if not self._setup(channel=channel, body=body):
+                    # a crew whose setup failed is no use
+                    self.stop()
+                    return False
+            # being told to leave
+            elif kind == Wire.QUIT:
+                # means the end
+                self.stop()
+                return False
+        # wait for more
+        return True
+
+    def engage(self, task, **kwds):
+        """
+        Carry out the task
+        """
+        # just do it
+        return task(**kwds)
+
+    def report(self, channel, crewstatus, taskstatus, result, **kwds):
+        """
+        Post the task completion {report}
+        """
+        # serialize the outcome
+        try:
+            body = Codec.encode(result)
+        # if that is impossible
+        except Codec.unpicklable as error:
+            # a result that can't travel
+            if taskstatus == self.taskcodes.completed:
+                # becomes an error that can
+                problem = exceptions.UnpicklableResult(
+                    what="the result of the task", error=f"{type(error).__name__}: {error}"
+                )
+                text = ""
+            # an error that can't travel
+            else:
+                # is described instead
+                failure, text = result
+                problem = exceptions.TaskAborted(
+                    kind=type(failure).__qualname__, message=str(failure), traceback=text
+                )
+            # either way, the task aborted
+            taskstatus = self.taskcodes.aborted
+            body = Codec.encode((problem, text))
+        # queue the report
+        self.wire.post(
+            kind=Wire.REPORT, tid=kwds["tid"], first=crewstatus, second=taskstatus, body=body
+        )
+        # and send it
+        self.transmit()
+        # all done
+        return
+
+    def resign(self):
+        """
+        Let go of my channel
+        """
+        # if i still hold it
+        if self.wire is not None:
+            # stop watching it; a closed channel left in the dispatcher deafens its successor
+            self.dispatcher.forget(self.channel)
+            # on the worker side, whatever is still queued must go out before i leave
+            if self.twin and self.wire.pending():
+                # so wait for it
+                self._finish()
+            # close it
+            try:
+                self.channel.close()
+            except OSError:
+                pass
+            # and forget the wire
+            self.wire = None
+        # stop any deadline clock
+        if self.alarm is not None:
+            self.alarm.cancel()
+            self.alarm = None
+        # all done
+        return self
+
+    # meta-methods
+    def __init__(self, pid, channel, **kwds):
+        # chain up
+        super().__init__(**kwds)
+        # my twin's id, assigned by my recruiter: a process id for local workers
+        self.pid = pid
+        # the channel to my twin
+        self.channel = channel
+        # where my twin lives
+        self.host = socket.gethostname()
+        # framed traffic over my channel; built when the conversation starts
+        self.wire = None
+        # team side: where i am in my life, the tasks sent and not yet reported, the number of
+        # tasks i was handed, the deadline clock of the running task, whether a write handler
+        # is waiting for my channel, and recruiter specific notes
+        self.state = self.recruited
+        self.inflight = collections.deque()
+        self.assigned = 0
+        self.alarm = None
+        self.draining = False
+        self.notes = None
+        # worker side: whether i am the twin, the frames read but not handled, the tasks
+        # revoked before they started, when i last read my channel, and how long a task may
+        # run before i check the channel again
+        self.twin = False
+        self.backlog = collections.deque()
+        self.revoked = set()
+        self.heard = 0.0
+        self.patience = 1e-3
+        # all done
+        return
+
+    def __str__(self):
+        # name me after my twin
+        return f"crew {self.pid}@{self.host}"
+
+    # implementation details - team side
+    def _pull(self, team):
+        """
+        Read what arrived; {False} when my twin has closed its end
+        """
+        # carefully
+        try:
+            return self.wire.pull()
+        # a broken channel is a closed channel
+        except OSError:
+            return False
+
+    def _frames(self, team):
+        """
+        Extract the complete frames, treating a garbled stream as a closed channel
+        """
+        # carefully
+        try:
+            return self.wire.frames()
+        # if my twin sent something i cannot accept
+        except Wire.Oversized as error:
+            # it is no twin of mine
+            self.warning.log(f"{self}: {error}")
+            return [(None, 0, 0, 0, b"")]
+
+    @staticmethod
+    def _rebuild(body):
+        """
+        Rebuild the error of a failed task, with the worker's traceback as its cause
+        """
+        # carefully, since the error may not be rebuildable here
+        try:
+            error, text = Codec.decode(body)
+        # if it isn't
+        except Exception as problem:
+            # say so
+            return exceptions.TaskAborted(
+                kind="an exception", message=f"that the team could not unpickle: {problem!r}"
+            )
+        # attach the traceback
+        if text:
+            error.__cause__ = exceptions.RemoteTraceback(text)
+        # and hand it over
+        return error
+
+    # implementation details - worker side
+    def _take(self):
+        """
+        Read what arrived and add it to the backlog; {False} when the team is gone
+        """
+        # read
+        try:
+            alive = self.wire.pull()
+        except OSError:
+            alive = False
+        # note when
+        self.heard = time.monotonic()
+        # extract the frames
+        frames = self.wire.frames()
+        # note the revocations right away, so they catch the tasks they are about
+        self.revoked.update(tid for kind, tid, *_ in frames if kind == Wire.REVOKE)
+        # and add the rest to the backlog
+        self.backlog.extend(frame for frame in frames if frame[0] != Wire.REVOKE)
+        # all done
+        return alive
+
+    def _carry(self, channel, tid, body, **kwds):
+        """
+        Decode, engage and report the task {tid}; {False} if i can't go on after it
+        """
+        # a task the team withdrew
+        if tid in self.revoked:
+            # is skipped, but reported, since the team counts reports
+            self.revoked.discard(tid)
+            self.report(
+                channel=channel,
+                crewstatus=self.crewcodes.healthy,
+                taskstatus=self.taskcodes.aborted,
+                result=(exceptions.Cancelled(reason="revoked before it started"), ""),
+                tid=tid,
+            )
+            return True
+        # assume all goes well
+        crewstatus = self.crewcodes.healthy
+        taskstatus = self.taskcodes.completed
+        # carefully
+        try:
+            # rebuild the task
+            task = Codec.decode(body)
+            # and carry it out
+            result = self.engage(task=task, **kwds)
+        # if the failure may be temporary
+        except pyre.nexus.exceptions.RecoverableError as error:
+            taskstatus = self.taskcodes.failed
+            result = (error, traceback.format_exc())
+        # if the process is in trouble
+        except MemoryError as error:
+            taskstatus = self.taskcodes.aborted
+            crewstatus = self.crewcodes.damaged
+            result = (error, traceback.format_exc())
+        # if the task asked the interpreter to leave; raising that in the caller would end the
+        # team's process, so it travels as a description
+        except (SystemExit, KeyboardInterrupt) as error:
+            taskstatus = self.taskcodes.aborted
+            crewstatus = self.crewcodes.damaged
+            text = traceback.format_exc()
+            result = (
+                exceptions.TaskAborted(kind=type(error).__name__, message=str(error), traceback=text),
+                text,
+            )
+        # anything else
+        except Exception as error:
+            taskstatus = self.taskcodes.aborted
+            result = (error, traceback.format_exc())
+        # drop the traceback's hold on the task's frames
+        finally:
+            task = None
+        # report
+        self.report(
+            channel=channel, crewstatus=crewstatus, taskstatus=taskstatus, result=result, tid=tid
+        )
+        # and say whether i can go on
+        return crewstatus == self.crewcodes.healthy
+
+    def _setup(self, channel, body):
+        """
+        Run the team's initializer for this crew; {False} if it failed
+        """
+        # carefully
+        try:
+            # rebuild the initializer and run it
+            Codec.decode(body)()
+        # if anything goes wrong
+        except BaseException as error:
+            # tell the team, which counts this as a failed recruitment
+            self.report(
+                channel=channel,
+                crewstatus=self.crewcodes.damaged,
+                taskstatus=self.taskcodes.aborted,
+                result=(error, traceback.format_exc()),
+                tid=0,
+            )
+            # and say so
+            return False
+        # all good
+        return True
+
+    def _finish(self):
+        """
+        Write whatever is still queued, waiting as long as the team keeps reading
+        """
+        # block; the event loop is over, so there is nothing else to do
+        os.set_blocking(Wire._descriptor(self.channel.outbound), True)
+        # write
+        try:
+            self.wire.flush()
+        # if the team is gone, nobody is listening
+        except OSError:
+            pass
+        # all done
+        return
+
+
+# end of file

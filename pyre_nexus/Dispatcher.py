@@ -1,0 +1,228 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+# externals
+import heapq
+import itertools
+import selectors
+import time
+
+# the framework
+import pyre
+
+# my base class: pyre's selector based dispatcher
+from pyre.ipc.SelectorPSL import SelectorPSL
+
+
+# declaration
+class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
+    """
+    pyre's selector based event loop, with two additions that teams need
+
+    {step} runs a single pass of the loop, so a caller that waits for an outcome, e.g.
+    {future.result()}, can drive the loop from plain synchronous code or from inside a handler
+    of a loop that is already running. Alarms live in a heap and {alarm} returns a handle whose
+    {cancel} takes the alarm out, so a deadline per task costs O(log n) and leaves nothing
+    behind when the task finishes in time
+    """
+
+    # interface
+    @pyre.export
+    def alarm(self, interval, call):
+        """
+        Schedule {call} to be invoked after {interval} elapses; {interval} is a quantity with
+        units of time, or a number of seconds. The handler is called with {timestamp=} and
+        returns the interval to the next invocation, or {None} to be done
+        """
+        # arm it and hand the caller the means to take it back
+        return self._push(
+            alarm=Alarm(owner=self, handler=call), due=time.monotonic() + self._seconds(interval)
+        )
+
+    def step(self, timeout=None):
+        """
+        Wait at most {timeout} seconds for events, handle the ones that arrived and the alarms
+        that came due; return {False} when there is nothing left to wait for
+        """
+        # when the next alarm is due
+        due = self.poll()
+        # if there is nothing to watch and no alarm
+        if not (self._read or self._write) and due is None:
+            # say so
+            return False
+        # wait no longer than both the caller and the alarms allow
+        if due is not None and (timeout is None or due < timeout):
+            timeout = due
+        # wait
+        try:
+            selection = self._selector.select(timeout=timeout)
+        # a signal got in the way; handle the alarms and try again on the next pass
+        except InterruptedError:
+            selection = ()
+        # dispatch the events
+        for key, mask in selection:
+            # get the descriptor
+            fd = key.fileobj
+            # read handlers first, so a report that arrives with an EOF is not lost
+            if mask & selectors.EVENT_READ:
+                self.dispatch(index=self._read, key=fd)
+            if mask & selectors.EVENT_WRITE:
+                self.dispatch(index=self._write, key=fd)
+            # settle the kernel's view of this descriptor
+            self._reconcile(key=fd)
+        # and raise the alarms that came due
+        self.awaken()
+        # all done
+        return True
+
+    @pyre.export
+    def watch(self):
+        """
+        Handle events until {stop} is called or there is nothing left to watch
+        """
+        # mark me as running
+        self._watching = True
+        # and go around until somebody stops me or i run out of work
+        while self._watching:
+            # do one pass
+            if not self.step():
+                # nothing left
+                break
+        # mark me as stopped
+        self._watching = False
+        # all done
+        return
+
+    def poll(self):
+        """
+        The number of seconds until the next live alarm is due; {None} when there is none
+        """
+        # get the heap
+        heap = self._heap
+        # drop the cancelled alarms sitting on top
+        while heap and heap[0][2].handler is None:
+            heapq.heappop(heap)
+            self._cancelled -= 1
+        # if nothing is left
+        if not heap:
+            # say so
+            return None
+        # otherwise, the time to the top
+        return max(0.0, heap[0][0] - time.monotonic())
+
+    def awaken(self):
+        """
+        Invoke the handlers of the alarms that came due
+        """
+        # get the heap
+        heap = self._heap
+        # and the time
+        now = time.monotonic()
+        # as long as the top is due
+        while heap and heap[0][0] <= now:
+            # pop it
+            _, _, alarm = heapq.heappop(heap)
+            # get the handler
+            handler = alarm.handler
+            # if the alarm was cancelled
+            if handler is None:
+                # one fewer to account for
+                self._cancelled -= 1
+                # move on
+                continue
+            # the alarm is spent, unless its handler asks for more
+            alarm.handler = None
+            # raise it; pyre's alarm handlers are handed the wall clock time
+            interval = handler(timestamp=time.time())
+            # if the handler wants to be called again
+            if interval:
+                # re-arm it
+                alarm.handler = handler
+                self._push(alarm=alarm, due=time.monotonic() + self._seconds(interval))
+        # all done
+        return
+
+    # meta-methods
+    def __init__(self, **kwds):
+        # chain up
+        super().__init__(**kwds)
+        # the alarms: a heap of (due, sequence, alarm); the sequence breaks ties in the order
+        # the alarms were armed, and keeps the comparison away from the alarms themselves
+        self._heap = []
+        # the sequence numbers
+        self._sequence = itertools.count()
+        # the number of cancelled alarms still on the heap
+        self._cancelled = 0
+        # all done
+        return
+
+    # implementation details
+    def _push(self, alarm, due):
+        """
+        Put {alarm} on the heap at {due}
+        """
+        # get the heap
+        heap = self._heap
+        # cancelled alarms are dropped lazily; when they are most of the heap, rebuild it, so
+        # its size stays proportional to the live alarms however many get cancelled
+        if self._cancelled > 64 and 2 * self._cancelled > len(heap):
+            # keep only the live ones
+            heap[:] = [entry for entry in heap if entry[2].handler is not None]
+            # restore the order
+            heapq.heapify(heap)
+            # and start counting afresh
+            self._cancelled = 0
+        # add it
+        heapq.heappush(heap, (due, next(self._sequence), alarm))
+        # and hand it back
+        return alarm
+
+    @staticmethod
+    def _seconds(interval):
+        """
+        Convert {interval} to a number of seconds
+        """
+        # plain numbers are seconds already
+        if isinstance(interval, (int, float)):
+            return float(interval)
+        # quantities get converted
+        return interval / pyre.units.SI.second
+
+
+# the alarm handle
+class Alarm:
+    """
+    An armed alarm; {cancel} takes it back
+    """
+
+    # interface
+    def cancel(self):
+        """
+        Keep the alarm from going off; harmless on an alarm that already went off
+        """
+        # an alarm that is still armed
+        if self.handler is not None:
+            # is marked as one nobody wants any more
+            self.handler = None
+            # and counted, so the heap knows when to shed the dead weight
+            self.owner._cancelled += 1
+        # all done
+        return
+
+    # meta-methods
+    def __init__(self, owner, handler):
+        # save the dispatcher that holds me
+        self.owner = owner
+        # and the handler
+        self.handler = handler
+        # all done
+        return
+
+    # slots keep the many alarms of a busy team small
+    __slots__ = ("owner", "handler")
+
+
+# end of file

@@ -1,0 +1,254 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+# externals
+import concurrent.futures
+import threading
+# the states of futures
+from concurrent.futures._base import (
+    PENDING,
+    RUNNING,
+    CANCELLED,
+    CANCELLED_AND_NOTIFIED,
+    FINISHED,
+)
+
+# my errors
+from .exceptions import Cancelled
+
+
+# the states in which a future has its outcome
+_DONE = frozenset((CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED))
+# guards the lazy creation of conditions
+_GUARD = threading.Lock()
+
+
+# declaration
+class Future(concurrent.futures.Future):
+    """
+    The outcome of a task handed to a team: a {concurrent.futures.Future} that knows its team
+
+    {result()} and {exception()} drive the team's event loop until the outcome arrives, so
+    they work from plain synchronous code as well as from inside a handler of a loop that is
+    already running; {cancel()} works on running tasks too, by killing the worker that runs it.
+    Every future ends in exactly one of: a result, an exception, or cancelled
+    """
+
+    # interface
+    def cancel(self):
+        """
+        Cancel the task: a pending one is taken off the queue, a running one has its worker
+        killed and replaced; returns {False} if the task had already finished
+        """
+        # if it is over
+        if self._state in _DONE:
+            # say whether it was cancelled
+            return self._state is not FINISHED
+        # ask my team; it knows where i am
+        return self.team.cancel(future=self, reason="cancelled by the caller")
+
+    def running(self):
+        """
+        Whether a worker is carrying the task right now
+        """
+        return self._state is RUNNING
+
+    def done(self):
+        """
+        Whether the task has its outcome
+        """
+        return self._state in _DONE
+
+    def cancelled(self):
+        """
+        Whether the task was cancelled
+        """
+        return self._state is CANCELLED or self._state is CANCELLED_AND_NOTIFIED
+
+    def result(self, timeout=None):
+        """
+        Wait at most {timeout} seconds for the outcome; return the result or raise the error
+        """
+        # drive the loop until i'm done
+        self._await(timeout=timeout)
+        # if i was cancelled
+        if self._state is not FINISHED:
+            # say why
+            raise self.cancellation
+        # if the task failed
+        if self._exception is not None:
+            # raise its error
+            raise self._exception
+        # otherwise, hand over the result
+        return self._result
+
+    def exception(self, timeout=None):
+        """
+        Wait at most {timeout} seconds for the outcome; return the error, or {None} on success
+        """
+        # drive the loop until i'm done
+        self._await(timeout=timeout)
+        # if i was cancelled
+        if self._state is not FINISHED:
+            # say why
+            raise self.cancellation
+        # otherwise, hand over the error
+        return self._exception
+
+    def add_done_callback(self, fn):
+        """
+        Arrange for {fn(future)} to be called when i'm done; right away if i am already
+        """
+        # if i'm not done
+        if self._state not in _DONE:
+            # save it for later
+            self._done_callbacks.append(fn)
+            return
+        # otherwise, call it now, as the base class does, logging what it raises
+        try:
+            fn(self)
+        except Exception:
+            concurrent.futures._base.LOGGER.exception("exception calling callback for %r", self)
+        # all done
+        return
+
+    # team side interface: the one way outcomes get recorded
+    def set_running_or_notify_cancel(self):
+        """
+        Mark the task as running; {False} if it was cancelled instead
+        """
+        # if i was cancelled
+        if self._state is CANCELLED:
+            # move to the final state and tell the waiters
+            self._state = CANCELLED_AND_NOTIFIED
+            for waiter in self._waiters:
+                waiter.add_cancelled(self)
+            # and say so
+            return False
+        # otherwise, i'm running
+        self._state = RUNNING
+        # say so
+        return True
+
+    def set_result(self, result):
+        """
+        Record the result of the task
+        """
+        # save it
+        self._result = result
+        # and settle
+        return self._settle(state=FINISHED, notify="add_result")
+
+    def set_exception(self, exception):
+        """
+        Record the error of the task
+        """
+        # save it
+        self._exception = exception
+        # and settle
+        return self._settle(state=FINISHED, notify="add_exception")
+
+    def set_cancelled(self, reason):
+        """
+        Record that the task was cancelled, and why
+        """
+        # save the reason
+        self.cancellation = Cancelled(reason=reason)
+        # and settle
+        return self._settle(state=CANCELLED_AND_NOTIFIED, notify="add_cancelled")
+
+    # meta-methods
+    def __init__(self, team, label, payload, deadline=None):
+        # N.B.: the base class initializer is skipped on purpose: it builds a condition, with
+        # a lock and a queue, that costs a kilobyte a future and is only needed by threads
+        # that wait on it, so it is built when first asked for
+        self._state = PENDING
+        self._result = None
+        self._exception = None
+        self._waiters = []
+        self._done_callbacks = []
+        # bookkeeping owned by my team
+        # the team that owns me
+        self.team = team
+        # a short description of the task, for error messages
+        self.label = label
+        # the pickled task; released once the outcome is known
+        self.payload = payload
+        # the longest the task may run, in seconds; {None} for no limit
+        self.deadline = deadline
+        # the number of times the task was retried after a recoverable error
+        self.retries = 0
+        # the number of crews that died while running the task
+        self.deaths = 0
+        # the crew that holds the task, if any
+        self.crew = None
+        # the error to raise if i was cancelled
+        self.cancellation = None
+        # all done
+        return
+
+    def __repr__(self):
+        # show the task and my state
+        return f"<{type(self).__name__} {self.label} {self._state.lower()}>"
+
+    # the condition, built on first use
+    @property
+    def _condition(self):
+        # look for it
+        condition = self.__dict__.get("_lazycondition")
+        # if it's not there
+        if condition is None:
+            # make one, carefully, since only threads ask for it
+            with _GUARD:
+                condition = self.__dict__.setdefault("_lazycondition", threading.Condition())
+        # and hand it over
+        return condition
+
+    # implementation details
+    def _await(self, timeout):
+        """
+        Drive my team's loop until i'm done, or {timeout} seconds pass
+        """
+        # if i'm not done
+        if self._state not in _DONE:
+            # have my team drive its loop until i am
+            self.team.drive(until=self.done, timeout=timeout)
+        # if i'm still not done
+        if self._state not in _DONE:
+            # the caller ran out of patience
+            raise concurrent.futures.TimeoutError(f"{self.label} is not done after {timeout} s")
+        # all done
+        return
+
+    def _settle(self, state, notify):
+        """
+        Move to the final {state}, tell the waiters through their {notify} method and invoke
+        the callbacks
+        """
+        # the pickled task is not needed any more
+        self.payload = None
+        # threads waiting on my condition, if it exists, need a notification
+        condition = self.__dict__.get("_lazycondition")
+        # if there is one
+        if condition is not None:
+            # update under its lock
+            with condition:
+                self._state = state
+                for waiter in self._waiters:
+                    getattr(waiter, notify)(self)
+                condition.notify_all()
+        # otherwise
+        else:
+            # nobody can be waiting on it
+            self._state = state
+        # invoke the callbacks; the base class logs and swallows their errors, so a buggy
+        # callback cannot bring the event loop down
+        self._invoke_callbacks()
+        # all done
+        return True
+
+
+# end of file

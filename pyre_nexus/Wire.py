@@ -1,0 +1,298 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+# externals
+import os
+import socket
+import struct
+
+
+# declaration
+class Wire:
+    """
+    Framed, buffered, non-blocking traffic over a {pyre.ipc} channel
+
+    Every message is a frame: a fixed header (body length, task id, kind and two status bytes)
+    followed by the body. {post} queues frames and {flush} writes as much of the queue as the
+    channel takes in one gathered system call, so a burst of tasks or reports costs one write;
+    {pull} reads what has arrived and {frames} yields the complete frames in it. Nothing here
+    ever blocks, so a peer that stalls mid-message cannot freeze the event loop, and a large
+    message moves in as many pieces as the channel needs
+    """
+
+    # the header: body length, task id, kind, two status bytes
+    header = struct.Struct("<QQBBB")
+    # the size of a read when nothing in particular is expected
+    chunk = 256 * 1024
+    # bodies at least this big are read in place, rather than through the inbox
+    large = 1024 * 1024
+    # the most buffers one gathered write takes
+    gather = 512
+
+    # message kinds, team to worker
+    TASK = 1
+    REVOKE = 2
+    QUIT = 3
+    SETUP = 4
+    # worker to team
+    READY = 16
+    REPORT = 17
+
+    # interface
+    def post(self, kind, tid=0, first=0, second=0, body=b""):
+        """
+        Queue a frame for writing
+        """
+        # queue the header
+        self.outbox.append(self.header.pack(len(body), tid, kind, first, second))
+        # and the body, if there is one
+        if body:
+            self.outbox.append(body)
+        # all done
+        return
+
+    def flush(self):
+        """
+        Write as much of the queue as the channel takes; {True} when the queue is empty
+        """
+        # get the queue
+        outbox = self.outbox
+        # as long as there is something to write
+        while outbox:
+            # write as many buffers as one call takes; a short write means the channel is full
+            buffers = outbox[: self.gather]
+            try:
+                written = self._send(buffers)
+            except (BlockingIOError, InterruptedError):
+                # try again when the channel is ready
+                return False
+            # drop what was written from the queue
+            full = sum(map(len, buffers))
+            self._consume(written)
+            # if the channel took less than offered
+            if written < full:
+                # it is full; try again when it is ready
+                return False
+        # all written
+        return True
+
+    def pull(self):
+        """
+        Read what has arrived; {False} when the peer has closed its end
+        """
+        # if a large body is being read in place
+        if self.body is not None:
+            # read into it
+            return self._fill()
+        # otherwise, read a chunk
+        try:
+            data = self._recv(self.chunk)
+        # if nothing is there
+        except (BlockingIOError, InterruptedError):
+            # the channel is quiet, not closed
+            self.quiet = True
+            return True
+        # a peer that resets the connection has closed its end
+        except ConnectionResetError:
+            data = b""
+        # note whether anything came
+        self.quiet = not data
+        # if nothing came
+        if not data:
+            # the peer has closed its end
+            return False
+        # add it to the inbox
+        self.inbox += data
+        # if the inbox starts a large frame
+        if len(self.inbox) >= self.header.size:
+            # check its size
+            size, *_ = self.header.unpack_from(self.inbox)
+            # if it is large and still incomplete
+            if size >= self.large and len(self.inbox) < self.header.size + size:
+                # move it to a buffer of its own and read the rest in place
+                self._adopt(size)
+        # all done
+        return True
+
+    def frames(self):
+        """
+        Extract the complete frames that have arrived, as a list of (kind, tid, first, second,
+        body)
+        """
+        # the frames
+        frames = []
+        # a large body that was read in place
+        if self.body is not None:
+            # if it is not complete
+            if self.got < len(self.body):
+                # nothing else can be complete either
+                return frames
+            # otherwise, it is the first frame
+            kind, tid, first, second = self.large_header
+            frames.append((kind, tid, first, second, self.body))
+            self.body = None
+        # get the inbox
+        inbox = self.inbox
+        # and its size
+        available = len(inbox)
+        # the header size
+        hsize = self.header.size
+        # go through it
+        position = 0
+        while available - position >= hsize:
+            # decode the header
+            size, tid, kind, first, second = self.header.unpack_from(inbox, position)
+            # check the size
+            if self.limit is not None and size > self.limit:
+                # this is not a conversation i can have
+                raise self.Oversized(size=size, limit=self.limit)
+            # if the body is not all there
+            if available - position - hsize < size:
+                # wait for the rest
+                break
+            # extract the body
+            start = position + hsize
+            body = bytes(inbox[start : start + size])
+            position = start + size
+            # and record the frame
+            frames.append((kind, tid, first, second, body))
+        # drop what was consumed
+        del inbox[:position]
+        # if what is left starts a large frame
+        if len(inbox) >= hsize:
+            size, *_ = self.header.unpack_from(inbox)
+            if size >= self.large:
+                # read the rest of it in place
+                self._adopt(size)
+        # all done
+        return frames
+
+    def pending(self):
+        """
+        Whether there are frames waiting to be written
+        """
+        return bool(self.outbox)
+
+    # errors
+    class Oversized(Exception):
+        """
+        A frame announced a body larger than this wire accepts
+        """
+
+        def __init__(self, size, limit):
+            super().__init__(f"a frame of {size} bytes exceeds the limit of {limit} bytes")
+
+    # meta-methods
+    def __init__(self, channel, limit=None):
+        # save the channel
+        self.channel = channel
+        # the largest body i accept; {None} for no limit
+        self.limit = limit
+        # the frames waiting to be written, as a list of buffers
+        self.outbox = []
+        # the bytes that have arrived but do not yet form a complete frame
+        self.inbox = bytearray()
+        # a large body being read in place, how much of it has arrived, and its header
+        self.body = None
+        self.got = 0
+        self.large_header = None
+        # whether the last {pull} found nothing to read
+        self.quiet = False
+        # sockets and pipes move bytes differently
+        if isinstance(channel, socket.socket):
+            # through the socket
+            self._recv = channel.recv
+            self._send = channel.sendmsg
+            self._recvinto = channel.recv_into
+        else:
+            # through the descriptors
+            infd, outfd = channel.inbound, channel.outbound
+            self._recv = lambda size: os.read(infd, size)
+            self._send = lambda buffers: os.writev(outfd, buffers)
+            self._recvinto = lambda view: os.readv(infd, [view])
+        # no blocking, ever
+        os.set_blocking(self._descriptor(channel.inbound), False)
+        os.set_blocking(self._descriptor(channel.outbound), False)
+        # all done
+        return
+
+    # implementation details
+    def _consume(self, written):
+        """
+        Drop {written} bytes from the front of the queue
+        """
+        # get the queue
+        outbox = self.outbox
+        # count whole buffers
+        count = 0
+        for buffer in outbox:
+            size = len(buffer)
+            if written < size:
+                break
+            written -= size
+            count += 1
+        # drop them
+        del outbox[:count]
+        # and keep the unwritten part of a buffer that went out partly
+        if written:
+            outbox[0] = memoryview(outbox[0])[written:]
+        # all done
+        return
+
+    def _adopt(self, size):
+        """
+        Move the large frame at the start of the inbox to a buffer of its own
+        """
+        # get the inbox
+        inbox = self.inbox
+        hsize = self.header.size
+        # check the size
+        if self.limit is not None and size > self.limit:
+            raise self.Oversized(size=size, limit=self.limit)
+        # decode the header
+        _, tid, kind, first, second = self.header.unpack_from(inbox)
+        self.large_header = (kind, tid, first, second)
+        # make room for the body
+        self.body = bytearray(size)
+        # move what arrived of it
+        arrived = inbox[hsize : hsize + size]
+        self.body[: len(arrived)] = arrived
+        self.got = len(arrived)
+        # and clear the inbox
+        del inbox[: hsize + len(arrived)]
+        # all done
+        return
+
+    def _fill(self):
+        """
+        Read into the large body in place; {False} when the peer has closed its end
+        """
+        # as long as there is room
+        view = memoryview(self.body)
+        self.quiet = False
+        while self.got < len(self.body):
+            try:
+                count = self._recvinto(view[self.got :])
+            except (BlockingIOError, InterruptedError):
+                self.quiet = True
+                return True
+            except ConnectionResetError:
+                count = 0
+            if count == 0:
+                return False
+            self.got += count
+        # all there
+        return True
+
+    @staticmethod
+    def _descriptor(end):
+        """
+        The descriptor behind a channel end: sockets are their own ends, pipes hand out numbers
+        """
+        return end.fileno() if hasattr(end, "fileno") else end
+
+
+# end of file

@@ -1,0 +1,43 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# pyre_nexus: crews, teams and recruiters for process based concurrency in pyre applications
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+"""
+Run work in other processes, on one machine or many, from pyre applications
+
+A {team} hands tasks to {crews}: pairs of objects joined by a bidirectional channel, one living
+in the host application's event loop and the other in a worker process built by a {recruiter}
+"""
+
+# the framework
+import pyre
+
+# register the package before declaring any of its families, so its configuration loads once
+package = pyre.executive.registerPackage(name="pyre_nexus", file=__file__)
+# record where things live
+home, prefix, defaults = package.layout()
+
+# the version
+from .meta import version
+
+# errors
+from . import exceptions
+
+# the building blocks
+from .Task import Task as task
+from .TaskStatus import TaskStatus as taskcodes
+from .CrewStatus import CrewStatus as crewcodes
+from .Future import Future as future
+from .Crew import Crew as crew
+from .Dispatcher import Dispatcher as dispatcher
+
+# protocols and their implementations, through foundries in the subpackages
+from . import teams, recruiters
+from .teams import team, pool, staff
+from .recruiters import recruiter, fork
+
+
+# end of file

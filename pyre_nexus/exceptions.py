@@ -1,0 +1,255 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+"""
+Every way a task, a crew or a team can end badly, each with its own name
+
+All of them can travel between processes: pickle rebuilds an exception by calling its class
+with no arguments and then restoring its attributes, so every constructor argument here has a
+default
+"""
+
+# externals
+import concurrent.futures
+import signal
+
+# the framework
+import pyre.nexus.exceptions
+
+
+# the base
+class NexusError(pyre.nexus.exceptions.NexusError):
+    """
+    Base class of the errors raised by pyre_nexus
+    """
+
+    # meta-methods
+    def __str__(self):
+        # our descriptions are complete sentences; don't let {str.format} near user text
+        return self.description
+
+    def __repr__(self):
+        # show the description
+        return f"{type(self).__name__}({self.description!r})"
+
+
+class RecoverableError(pyre.nexus.exceptions.RecoverableError, NexusError):
+    """
+    Raised by a task whose failure may be temporary; the team runs it again, up to its
+    {retries}, and then hands this error to the caller
+    """
+
+    # meta-methods
+    def __init__(self, description="a recoverable error", **kwds):
+        # chain up
+        super().__init__(description=description, **kwds)
+        # all done
+        return
+
+
+class RemoteTraceback(Exception):
+    """
+    The traceback of an exception raised in a worker, attached as the {__cause__} of the
+    exception the caller sees, so the report shows where in the worker things went wrong
+    """
+
+    # meta-methods
+    def __init__(self, text=""):
+        # chain up
+        super().__init__(text)
+        # save
+        self.text = text
+        # all done
+        return
+
+    def __str__(self):
+        # show the text as the worker printed it
+        return f"\n\"\"\"\n{self.text}\"\"\""
+
+
+class TaskAborted(NexusError):
+    """
+    A task raised an exception that could not be sent back as itself, e.g. one that cannot be
+    pickled; this carries its type, message and the worker's traceback text instead
+    """
+
+    # meta-methods
+    def __init__(self, kind="Exception", message="", traceback="", **kwds):
+        # build the description
+        description = f"the task raised {kind}: {message}"
+        # chain up
+        super().__init__(description=description, **kwds)
+        # save
+        self.kind = kind
+        self.message = message
+        self.traceback = traceback
+        # all done
+        return
+
+
+class Casualty(NexusError):
+    """
+    The worker process died while it was running the task: it exited, crashed, or was killed
+    by a signal, e.g. by the kernel when it ran out of memory
+    """
+
+    # meta-methods
+    def __init__(self, crew="crew", pid=0, status=None, task="a task", **kwds):
+        # describe the death
+        cause = self.cause(status)
+        # build the description
+        description = f"{crew} died while running {task}: {cause}"
+        # chain up
+        super().__init__(description=description, **kwds)
+        # save
+        self.crew = crew
+        self.pid = pid
+        self.status = status
+        # all done
+        return
+
+    @staticmethod
+    def cause(status):
+        """
+        Render a wait status as words
+        """
+        # an unknown status
+        if status is None:
+            return "its channel closed and its exit status is unknown"
+        # a signal
+        if status < 0:
+            # look up its name
+            try:
+                name = signal.Signals(-status).name
+            except ValueError:
+                name = "an unknown signal"
+            # a SIGKILL nobody on the team sent is usually the kernel's out-of-memory killer
+            hint = ", e.g. by the out-of-memory killer" if -status == signal.SIGKILL else ""
+            # and render
+            return f"killed by signal {-status} ({name}){hint}"
+        # an exit
+        return f"exited with status {status}"
+
+
+class DeadlineExceeded(NexusError, TimeoutError):
+    """
+    The task ran past its deadline; its worker was killed and replaced
+    """
+
+    # meta-methods
+    def __init__(self, task="a task", deadline=0.0, crew="crew", pid=0, **kwds):
+        # build the description
+        description = (
+            f"{task} ran past its deadline of {deadline:g} s on {crew}; "
+            f"the worker was killed and replaced"
+        )
+        # chain up
+        super().__init__(description=description, **kwds)
+        # save
+        self.deadline = deadline
+        self.pid = pid
+        # all done
+        return
+
+
+class Cancelled(NexusError, concurrent.futures.CancelledError):
+    """
+    The task was cancelled before it could finish; {reason} says by whom
+    """
+
+    # meta-methods
+    def __init__(self, reason="the task was cancelled", **kwds):
+        # chain up
+        super().__init__(description=reason, **kwds)
+        # save
+        self.reason = reason
+        # all done
+        return
+
+
+class MarshalingError(NexusError):
+    """
+    Base class for objects that could not be serialized for the trip between processes
+    """
+
+    # meta-methods
+    def __init__(self, what="an object", error="", **kwds):
+        # build the description
+        description = f"could not pickle {what}: {error}"
+        # chain up
+        super().__init__(description=description, **kwds)
+        # save
+        self.what = what
+        self.reason = error
+        # all done
+        return
+
+
+class UnpicklableTask(MarshalingError):
+    """
+    The task, or one of its arguments, could not be pickled; nothing was sent to any worker
+    """
+
+
+class UnpicklableResult(MarshalingError):
+    """
+    The task ran, but its result could not be pickled; the worker carries on
+    """
+
+
+class ConfigurationError(NexusError, ValueError):
+    """
+    A trait of a team or recruiter has a value it cannot work with
+    """
+
+    # meta-methods
+    def __init__(self, component="component", trait="trait", value=None, accepted="", **kwds):
+        # build the description
+        description = f"{component}.{trait}: bad value {value!r}; expected {accepted}"
+        # chain up
+        super().__init__(description=description, **kwds)
+        # save
+        self.component = component
+        self.trait = trait
+        self.value = value
+        self.accepted = accepted
+        # all done
+        return
+
+
+class TeamClosed(NexusError, RuntimeError):
+    """
+    Work was submitted to a team that has been shut down
+    """
+
+    # meta-methods
+    def __init__(self, team="team", **kwds):
+        # build the description
+        description = f"{team} has been shut down and takes no more work"
+        # chain up
+        super().__init__(description=description, **kwds)
+        # all done
+        return
+
+
+class RecruitmentError(NexusError):
+    """
+    The recruiter could not bring up a worker
+    """
+
+    # meta-methods
+    def __init__(self, recruiter="recruiter", reason="", **kwds):
+        # build the description
+        description = f"{recruiter} could not recruit a crew: {reason}"
+        # chain up
+        super().__init__(description=description, **kwds)
+        # save
+        self.reason = reason
+        # all done
+        return
+
+
+# end of file

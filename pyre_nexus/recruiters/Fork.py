@@ -1,0 +1,290 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+# externals
+import ctypes
+import functools
+import os
+import signal
+import sys
+import traceback
+
+# the framework
+import pyre
+
+# my protocol
+from .Recruiter import Recruiter
+# the watch over my children
+from .Vigil import Vigil
+# errors
+from ..exceptions import RecruitmentError
+
+
+# the kernel's way to have a child killed when its parent dies (linux/prctl.h)
+PR_SET_PDEATHSIG = 1
+# the C library, for {prctl}
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+# declaration
+class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recruiter):
+    """
+    Recruit crews by forking the team's process
+
+    The worker is a copy of the team at the moment of recruitment, so it needs nothing
+    importable by name. The child lets go of every descriptor it inherited except its channel
+    and the standard streams, ignores the team's SIGINT, leads its own process group so the
+    processes its tasks start die with it, and asks the kernel to kill it if the team dies, so
+    no worker outlives its team, even one that was SIGKILLed
+    """
+
+    # user configurable state
+    transport = pyre.ipc.transport()
+    transport.doc = "the channel between the two sides of a crew: pipe, or socket for a unix socket pair"
+
+    grace = pyre.properties.dimensional(default=1 * pyre.units.SI.second)
+    grace.doc = "how long a dismissed worker gets to leave before SIGTERM, and then SIGKILL"
+
+    # interface
+    @pyre.export
+    def recruit(self, team, count):
+        """
+        Fork {count} crews for {team}
+        """
+        # make them
+        return [self.deploy(team=team) for _ in range(count)]
+
+    def deploy(self, team):
+        """
+        Fork one crew for {team}
+        """
+        # make the channel
+        try:
+            parent, child = self.transport.open()
+        except OSError as error:
+            raise RecruitmentError(recruiter=self.pyre_name, reason=f"no channel: {error}")
+        # remember who the parent is, so the child can tell whether it was orphaned at birth
+        ppid = os.getpid()
+        # fork
+        try:
+            pid = os.fork()
+        # if that fails
+        except OSError as error:
+            # clean up
+            parent.close()
+            child.close()
+            # and complain
+            raise RecruitmentError(recruiter=self.pyre_name, reason=f"fork failed: {error}")
+        # in the child
+        if pid == 0:
+            # become a worker; this never returns
+            self.enlist(team=team, channel=child, ppid=ppid)
+        # in the parent, the child's end belongs to the child
+        child.close()
+        # build the team side of the crew
+        crew = team.crew(pid=pid, channel=parent, timer=team.timer)
+        # watch for the exit of the child
+        try:
+            vigil = Vigil(pid=pid)
+        # without the watch, a child could leave unnoticed
+        except OSError as error:
+            # so it goes
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            parent.close()
+            raise RecruitmentError(
+                recruiter=self.pyre_name, reason=f"cannot watch the worker: {error} (pidfd_open needs Linux 5.3)"
+            )
+        crew.notes = vigil
+        team.dispatcher.whenReadReady(
+            channel=vigil, call=functools.partial(self.expire, team=team, crew=crew)
+        )
+        # and join the team
+        crew.join(team=team)
+        # all done
+        return crew
+
+    @pyre.export
+    def dismiss(self, team, crew):
+        """
+        See that the worker of {crew} leaves: it was told to, so give it {grace}, then SIGTERM,
+        then, after another {grace}, SIGKILL
+        """
+        # escalate on a timer, so the event loop never waits for a worker
+        team.dispatcher.alarm(
+            interval=self.grace,
+            call=functools.partial(self.escalate, crew=crew, signals=[signal.SIGTERM, signal.SIGKILL]),
+        )
+        # all done
+        return
+
+    @pyre.export
+    def kill(self, team, crew):
+        """
+        End the worker of {crew} now
+        """
+        # send the signal; {expire} hears of the exit
+        self.signal(crew=crew, signal=signal.SIGKILL)
+        # all done
+        return
+
+    @pyre.export
+    def release(self, team):
+        """
+        The team is going away: kill its workers and reap them before returning
+        """
+        # go through the crews that are still around
+        for crew in list(team.crews):
+            # kill
+            self.signal(crew=crew, signal=signal.SIGKILL)
+            # and wait for the corpse; SIGKILL is not refused, so this is short
+            try:
+                os.waitpid(crew.pid, 0)
+            except ChildProcessError:
+                pass
+        # all done
+        return
+
+    # implementation details
+    def expire(self, channel, team, crew):
+        """
+        The worker of {crew} has exited: reap it, assess what it reported before it left, and
+        bury it
+
+        N.B.: this is an event handler; careful with its return value
+        """
+        # collect the status
+        exited, status = channel.reap()
+        # if it has not exited after all
+        if not exited:
+            # keep watching
+            return True
+        # stop watching
+        team.dispatcher.forget(channel)
+        channel.close()
+        # the reports it sent before it left still count
+        crew.settle(team=team)
+        # bury it
+        team.bury(crew=crew, status=status)
+        # all done
+        return False
+
+    def escalate(self, timestamp, crew, signals):
+        """
+        A dismissed worker is still around after its grace: insist
+
+        N.B.: this is an alarm handler; it returns the interval to the next invocation
+        """
+        # if it is gone, or there is nothing left to try
+        if crew.state == crew.buried or not signals:
+            # stop
+            return None
+        # insist
+        self.signal(crew=crew, signal=signals.pop(0))
+        # and come back after another grace, if there is more to try
+        return self.grace if signals else None
+
+    def signal(self, crew, signal):
+        """
+        Send {signal} to the process group of the worker of {crew}
+        """
+        # a buried crew's pid may belong to somebody else by now
+        if crew.state == crew.buried:
+            return
+        # the worker leads its own group, so the processes its tasks started get it too
+        try:
+            os.killpg(crew.pid, signal)
+        # the group may be gone already, or not formed yet
+        except ProcessLookupError:
+            # in which case the worker itself is the target
+            try:
+                os.kill(crew.pid, signal)
+            except ProcessLookupError:
+                pass
+        # all done
+        return
+
+    def enlist(self, team, channel, ppid):
+        """
+        Turn the child of a fork into the worker side of a crew; never returns
+        """
+        # assume the worst
+        status = 1
+        # carefully
+        try:
+            # prepare the process
+            self.detach(channel=channel, ppid=ppid)
+            # build the worker side
+            crew = team.crew(pid=os.getpid(), channel=channel)
+            # initialize it
+            crew.register()
+            # and work until dismissed, or until the team is gone
+            crew.run()
+            # then let go of the channel, flushing what is left
+            crew.resign()
+            # all good
+            status = 0
+        # whatever happens
+        except BaseException:
+            # say what
+            traceback.print_exc()
+        # and leave: the team's exit handlers and finalizers are not the worker's to run
+        finally:
+            # flush the standard streams, which the worker shares with the team
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except Exception:
+                    pass
+            # and go
+            os._exit(status)
+
+    def detach(self, channel, ppid):
+        """
+        Cut the ties to the team that a worker must not keep
+        """
+        # die with the team; this can't be undone by the team's death before it was asked
+        # for, so check that the parent is still the one that forked
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != ppid:
+            os._exit(1)
+        # Ctrl-C on the terminal is for the team, which winds its crews down in order
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # handlers the team installed for these would keep escalation from working
+        for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGALRM):
+            signal.signal(number, signal.SIG_DFL)
+        # lead a process group, so the processes my tasks start can be ended with me
+        os.setpgid(0, 0)
+        # keep the standard streams and my channel
+        keep = {0, 1, 2, *self.descriptors(channel)}
+        # every other descriptor is the team's: listening sockets, other crews' channels, the
+        # team's event loop; letting them go also lets other crews see the team's EOF. each
+        # is pointed at /dev/null rather than closed, so a stale python object that closes its
+        # descriptor later cannot close one of mine that reused the number
+        null = os.open(os.devnull, os.O_RDWR)
+        for name in os.listdir("/proc/self/fd"):
+            fd = int(name)
+            if fd in keep or fd == null:
+                continue
+            try:
+                os.dup2(null, fd)
+            except OSError:
+                pass
+        os.close(null)
+        # all done
+        return
+
+    @staticmethod
+    def descriptors(channel):
+        """
+        The descriptors behind {channel}
+        """
+        # pipes have two, sockets are their own
+        ends = {channel.inbound, channel.outbound}
+        return {end if isinstance(end, int) else end.fileno() for end in ends}
+
+
+# end of file

@@ -1,0 +1,57 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+# the framework
+import pyre
+
+
+# declaration
+class Recruiter(pyre.protocol, family="pyre_nexus.recruiters"):
+    """
+    The protocol of the strategies that bring the worker sides of crews into being and see
+    them out again
+    """
+
+    # obligations
+    @pyre.provides
+    def recruit(self, team, count):
+        """
+        Bring up {count} crews for {team}; each joins the team and reports ready when its
+        worker side is up. Returns the team side crews
+        """
+
+    @pyre.provides
+    def dismiss(self, team, crew):
+        """
+        {crew} was let go: see that its worker ends, with escalating insistence, and tell the
+        team through {team.bury} once it is gone
+        """
+
+    @pyre.provides
+    def kill(self, team, crew):
+        """
+        End the worker of {crew} now; the team hears of it through {team.bury}
+        """
+
+    @pyre.provides
+    def release(self, team):
+        """
+        The team is going away with workers still alive: end them all before returning
+        """
+
+    # framework hooks
+    @classmethod
+    def pyre_default(cls, **kwds):
+        """
+        The default {Recruiter} implementation
+        """
+        # fork
+        from .Fork import Fork
+
+        return Fork
+
+
+# end of file

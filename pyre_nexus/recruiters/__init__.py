@@ -1,0 +1,36 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+# the framework
+import pyre
+from pyre.components.Foundry import Foundry
+
+# the protocol
+from .Recruiter import Recruiter as recruiter
+
+
+# the names of the implementations
+def names():
+    """
+    The short names of the recruiters that ship with pyre_nexus
+    """
+    return [name for name, value in globals().items() if isinstance(value, Foundry)]
+
+
+# the implementations, by their short names in configuration files
+@pyre.foundry(implements=recruiter, tip="recruit crews by forking the team's process")
+def fork():
+    """
+    Recruit crews by forking the team's process
+    """
+    # get the implementation
+    from .Fork import Fork
+
+    # and publish it
+    return Fork
+
+
+# end of file

@@ -1,0 +1,811 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+# externals
+import atexit
+import collections
+import functools
+import itertools
+import os
+import time
+import weakref
+
+# the framework
+import pyre
+from pyre.nexus.Peer import Peer
+from pyre.units.SI import second
+from pyre.units.Dimensional import Dimensional
+from pyre.components.exceptions import ResolutionError
+
+# my parts
+from ..Codec import Codec
+from ..Crew import Crew
+from ..Dispatcher import Dispatcher
+from ..Future import Future
+from ..Plain import Plain
+from ..Wire import Wire
+from .. import exceptions
+# my protocols
+from .Team import Team
+from ..recruiters.Recruiter import Recruiter
+from .. import recruiters
+
+
+# the teams still alive, so none leaves workers behind when the interpreter exits
+teams = weakref.WeakSet()
+
+
+# declaration
+class Foreman(Plain, Peer, implements=Team):
+    """
+    The engine shared by every team
+
+    It recruits crews through its {recruiter}, hands each one up to {pipeline} tasks at a time,
+    keeps one deadline clock per crew for the task that crew is running, and routes every
+    report to exactly one outcome. A recoverable failure is retried up to {retries} times; a
+    task whose crew dies is blamed with a {Casualty} once it has killed {casualties} crews, and
+    the dead crew is replaced; a crew is recycled after {maxtasks} tasks
+    """
+
+    # user configurable state
+    size = pyre.properties.int(default=os.cpu_count() or 1)
+    size.doc = "the number of crews to recruit"
+
+    recruiter = Recruiter()
+    recruiter.doc = "the strategy for recruiting crews: fork, or the full family of another"
+
+    dispatcher = pyre.ipc.dispatcher(default=Dispatcher)
+    dispatcher.doc = "the event loop; share the host application's to serve while tasks run"
+
+    deadline = pyre.properties.dimensional(default=0 * second)
+    deadline.doc = "how long a task may run before its worker is killed; 0*s for no limit"
+
+    retries = pyre.properties.int(default=0)
+    retries.doc = "how many times a task that raises a RecoverableError runs again"
+
+    casualties = pyre.properties.int(default=1)
+    casualties.doc = "how many crews a task may kill before it fails with a Casualty"
+
+    maxtasks = pyre.properties.int(default=0)
+    maxtasks.doc = "how many tasks a crew runs before it is replaced; 0 for no limit"
+
+    pipeline = pyre.properties.int(default=2)
+    pipeline.doc = "how many tasks a crew holds at once; more hides the latency of short tasks"
+
+    initializer = pyre.properties.object(default=None)
+    initializer.doc = "a callable, or the 'module:function' name of one, run by every crew once"
+
+    initargs = pyre.properties.object(default=())
+    initargs.doc = "the positional arguments of the initializer"
+
+    # the team side crew class
+    crew = Crew
+
+    # interface
+    @pyre.export
+    def vacancies(self):
+        """
+        Compute how many recruits are needed to take the team to the strength its work needs
+        """
+        # the crews that are or will soon be taking tasks
+        working = sum(1 for crew in self.crews if crew.state in self.staffed)
+        # the work outstanding
+        outstanding = len(self.queue) + sum(len(crew.inflight) for crew in self.crews)
+        # as many as the work needs, up to my size
+        return max(0, min(self.policy.size, outstanding) - working)
+
+    @pyre.export
+    def cancel(self, future, reason):
+        """
+        Cancel the task behind {future}, whether it is waiting or running
+        """
+        # if it is over
+        if future.done():
+            # there is nothing to cancel
+            return future.cancelled()
+        # find its crew
+        crew = future.crew
+        # settle it; a waiting task stays in the queue, which skips settled ones
+        future.set_cancelled(reason=reason)
+        # if a crew holds it
+        if crew is not None:
+            # if it is running
+            if crew.inflight[0] is future:
+                # take it off
+                crew.inflight.popleft()
+                future.crew = None
+                # and kill the worker, which is the only way to stop it
+                self.kill(crew=crew, reason=f"{future.label} was cancelled")
+            # otherwise, if the crew can still hear
+            elif crew.wire is not None:
+                # ask the worker to skip it
+                crew.revoke(task=future)
+        # all done
+        return True
+
+    @pyre.export
+    def drive(self, until, timeout=None):
+        """
+        Run my event loop until {until()} is true or {timeout} seconds pass; returns {until()}
+        """
+        # figure out when to give up
+        expiration = None if timeout is None else time.monotonic() + timeout
+        # get my event loop
+        dispatcher = self.dispatcher
+        # go around
+        while not until():
+            # how long to wait
+            remaining = None
+            if expiration is not None:
+                remaining = expiration - time.monotonic()
+                if remaining <= 0:
+                    break
+            # do a pass; a loop with nothing to watch can't bring {until} about
+            if not dispatcher.step(timeout=remaining):
+                raise exceptions.NexusError(
+                    description=f"{self}: the event loop ran out of work with a caller waiting"
+                )
+        # say how it went
+        return until()
+
+    @pyre.export
+    def shutdown(self, wait=True, cancel_futures=False):
+        """
+        Take no more work; with {cancel_futures}, cancel the tasks no crew has started; with
+        {wait}, drive my loop until every task has its outcome and every crew is gone. Without
+        {wait}, the crews leave once their work is done, as the loop runs
+        """
+        # take no more work
+        self.closed = True
+        # if the caller wants the waiting tasks cancelled
+        if cancel_futures:
+            # cancel the ones in the queue
+            self.purge(reason=f"{self} was shut down")
+        # if there is nothing left to do, dismiss the crews now
+        self.conclude()
+        # if the caller wants to wait
+        if wait:
+            # for the crews to be gone, which happens after all work is done
+            self.drive(until=self.deserted)
+        # all done
+        return
+
+    # team side hooks: what my crews and recruiter call
+    def activate(self, crew):
+        """
+        {crew} registered and is ready to work
+        """
+        # move it to the active roster
+        crew.state = crew.active
+        # if there is an initializer
+        if self.policy.setup is not None:
+            # send it first
+            crew.wire.post(kind=Wire.SETUP, body=self.policy.setup)
+        # and hand it work
+        self.schedule(crew=crew)
+        # all done
+        return
+
+    def schedule(self, crew):
+        """
+        Fill the pipeline of {crew} from the queue
+        """
+        # only active crews take tasks
+        if crew.state == crew.active:
+            # get the queue and my policy
+            queue = self.queue
+            policy = self.policy
+            # how much room is there
+            room = policy.pipeline - len(crew.inflight)
+            # with a limit on the tasks per crew
+            if policy.maxtasks:
+                room = min(room, policy.maxtasks - crew.assigned)
+            # fill it
+            while room > 0 and queue:
+                # get the next task
+                task = queue.popleft()
+                # tasks that were cancelled while waiting are done already
+                if task.done():
+                    continue
+                # hand it over
+                crew.execute(team=self, task=task)
+                room -= 1
+            # a crew that reached its limit takes no more
+            if policy.maxtasks and crew.assigned >= policy.maxtasks:
+                # so it retires
+                crew.state = crew.retiring
+                # and a replacement comes up while it finishes
+                self.recruit()
+        # a retiring crew with nothing left to do
+        if crew.state == crew.retiring and not crew.inflight:
+            # is let go
+            self.dismiss(crew=crew)
+        # otherwise
+        elif crew.wire is not None:
+            # send what was queued
+            crew.transmit()
+        # all done
+        return
+
+    def collect(self, crew, task, result):
+        """
+        {task} completed with {result}
+        """
+        # a crew that delivers has proven its recruitment
+        if self.rejections:
+            self.rejections = 0
+        # deliver
+        task.set_result(result)
+        # and see whether the team is done
+        self.conclude()
+        # all done
+        return
+
+    def requeue(self, task, error):
+        """
+        {task} failed with the recoverable {error}: run it again, if it has retries left
+        """
+        # a crew that reports has proven its recruitment
+        if self.rejections:
+            self.rejections = 0
+        # if it has retries left
+        if task.retries < self.policy.retries:
+            # count this one
+            task.retries += 1
+            # and put it at the head of the queue, so a retry does not wait behind everything
+            self.queue.appendleft(task)
+            # all done
+            return
+        # otherwise, it has failed for good
+        self.abandon(task=task, error=error)
+        # all done
+        return
+
+    def abandon(self, task, error):
+        """
+        {task} failed with {error}, for good
+        """
+        # a crew that reports has proven its recruitment
+        if self.rejections:
+            self.rejections = 0
+        # deliver
+        task.set_exception(error)
+        # and see whether the team is done
+        self.conclude()
+        # all done
+        return
+
+    def overdue(self, timestamp, crew, task):
+        """
+        {task} ran past its deadline on {crew}: fail it and kill the worker
+
+        N.B.: this is an alarm handler; returning {None} keeps it from being rescheduled
+        """
+        # if the task is still running there
+        if crew.inflight and crew.inflight[0] is task and not task.done():
+            # take it off
+            crew.inflight.popleft()
+            task.crew = None
+            # fail it
+            task.set_exception(
+                exceptions.DeadlineExceeded(
+                    task=task.label, deadline=task.deadline, crew=str(crew), pid=crew.pid
+                )
+            )
+            # and kill the worker
+            self.kill(crew=crew, reason=f"{task.label} ran past its deadline")
+        # do not reschedule
+        return None
+
+    def lost(self, crew, reason, suspect=True):
+        """
+        The channel of {crew} is closed or useless: let it go, and put the tasks it never
+        started back in the queue; unless the crew is {suspect}, i.e. it may have died running
+        its oldest task, none of them started
+        """
+        # if it is gone already
+        if crew.state in (crew.lost, crew.buried):
+            # there is nothing to do
+            return
+        # leave a note
+        self.debug.log(reason)
+        # if it never registered, the recruitment failed
+        if crew.state == crew.recruited:
+            self.reject(reason=reason)
+        # the task it may have been running stays with it until its fate is known
+        self.release(crew=crew, keep=1 if suspect else 0)
+        # let go of the channel
+        crew.resign()
+        crew.state = crew.lost
+        # see that the worker ends; the recruiter buries it when it does
+        self.recruiter.dismiss(team=self, crew=crew)
+        # and replace it
+        self.replenish()
+        # all done
+        return
+
+    def kill(self, crew, reason):
+        """
+        The team needs the worker of {crew} dead: kill it, and put the tasks it never started
+        back in the queue
+        """
+        # leave a note
+        self.debug.log(f"{crew}: killed: {reason}")
+        # whatever it still holds never started, since the running task was settled
+        self.release(crew=crew, keep=0)
+        # let go of the channel
+        crew.resign()
+        crew.state = crew.lost
+        # kill it; the recruiter buries it when it is gone
+        self.recruiter.kill(team=self, crew=crew)
+        # and replace it
+        self.replenish()
+        # all done
+        return
+
+    def dismiss(self, crew):
+        """
+        Let {crew} go
+        """
+        # tell it
+        crew.dismissed()
+        crew.state = crew.lost
+        # and see that its worker ends; the recruiter buries it when it does
+        self.recruiter.dismiss(team=self, crew=crew)
+        # all done
+        return
+
+    def bury(self, crew, status):
+        """
+        The worker of {crew} is gone, with the exit {status}
+        """
+        # if it was buried already
+        if crew.state == crew.buried:
+            # there is nothing to do
+            return
+        # let go of what is left
+        crew.resign()
+        # if it never registered, the recruitment failed
+        if crew.state == crew.recruited:
+            self.reject(reason=f"{crew} died before it registered: {exceptions.Casualty.cause(status)}")
+        # take it off the rosters
+        crew.state = crew.buried
+        self.crews.remove(crew)
+        # a task still in flight is the one that was running when the worker died
+        if crew.inflight:
+            # get it
+            task = crew.inflight.popleft()
+            task.crew = None
+            # if nobody settled it yet
+            if not task.done():
+                # it is a suspect
+                task.deaths += 1
+                # give it another chance, if it has one
+                if task.deaths < self.policy.casualties:
+                    self.queue.appendleft(task)
+                # otherwise, blame it
+                else:
+                    self.abandon(
+                        task=task,
+                        error=exceptions.Casualty(
+                            crew=str(crew), pid=crew.pid, status=status, task=task.label
+                        ),
+                    )
+        # anything behind it never started
+        self.release(crew=crew, keep=0)
+        # replace the crew, if the work needs it
+        self.replenish()
+        # and see whether the team is done
+        self.conclude()
+        # all done
+        return
+
+    # implementation details
+    def enqueue(self, task, deadline=None):
+        """
+        Make a future for {task}, a callable that takes no arguments, and queue it
+        """
+        # a closed team takes no work
+        if self.closed:
+            raise exceptions.TeamClosed(team=str(self))
+        # name it
+        tid = next(self.tids)
+        name = getattr(task, "__qualname__", None) or getattr(
+            getattr(task, "func", task), "__qualname__", type(task).__name__
+        )
+        label = f"task {tid} ({name})"
+        # the team's deadline, unless the caller gave one
+        deadline = self.policy.patience if deadline is None else (float(deadline) or None)
+        # serialize it now, so a task that can't travel fails here and nothing is sent
+        try:
+            payload = Codec.encode(task)
+        # if it can't
+        except Codec.unpicklable as error:
+            # fail its future
+            future = Future(team=self, label=label, payload=None)
+            future.tid = tid
+            future.set_exception(
+                exceptions.UnpicklableTask(what=label, error=f"{type(error).__name__}: {error}")
+            )
+            return future
+        # make the future
+        future = Future(team=self, label=label, payload=payload, deadline=deadline)
+        future.tid = tid
+        # queue it
+        queue = self.queue
+        queue.append(future)
+        # if it is the only one waiting, a crew may have room for it
+        if len(queue) == 1:
+            self.distribute()
+        # if the team is short of crews
+        if len(self.crews) < self.policy.size:
+            # recruit
+            self.recruit()
+        # all done
+        return future
+
+    def distribute(self):
+        """
+        Hand queued tasks to the crews that have room
+        """
+        # go through the crews
+        for crew in self.crews:
+            # stop when the queue is empty
+            if not self.queue:
+                break
+            # fill it
+            self.schedule(crew=crew)
+        # all done
+        return
+
+    def recruit(self):
+        """
+        Recruit as many crews as the work needs
+        """
+        # how many
+        count = self.vacancies()
+        # if none
+        if count <= 0:
+            # nothing to do
+            return
+        # register me with the exit handler, now that i will have workers
+        teams.add(self)
+        # carefully
+        try:
+            # recruit; each joins me as it comes up
+            for crew in self.recruiter.recruit(team=self, count=count):
+                self.crews.append(crew)
+        # if the recruiter fails, in whatever way
+        except Exception as error:
+            # count it; the waiting tasks get the error if it keeps failing
+            self.reject(reason=str(error))
+        # all done
+        return
+
+    def replenish(self):
+        """
+        Recruit replacements for lost crews, if the work needs them and recruitment works
+        """
+        # unless recruitment keeps failing
+        if self.rejections < self.policy.tolerance:
+            # recruit
+            self.recruit()
+        # all done
+        return
+
+    def reject(self, reason):
+        """
+        A recruitment failed for {reason}: if it keeps failing, fail the waiting tasks
+        """
+        # count it
+        self.rejections += 1
+        # leave a note
+        self.warning.log(reason)
+        # if it keeps failing and nothing is left to work
+        if self.rejections >= self.policy.tolerance and not any(
+            crew.state in self.staffed for crew in self.crews
+        ):
+            # the waiting tasks would wait forever
+            error = exceptions.RecruitmentError(
+                recruiter=str(self.recruiter.pyre_name),
+                reason=f"{self.rejections} attempts in a row failed; the last: {reason}",
+            )
+            # so fail them
+            while self.queue:
+                task = self.queue.popleft()
+                if not task.done():
+                    task.set_exception(error)
+            # and start counting afresh, so later work tries again
+            self.rejections = 0
+            self.conclude()
+        # all done
+        return
+
+    def release(self, crew, keep):
+        """
+        Put the tasks {crew} holds back at the head of the queue, except the first {keep}
+        """
+        # get the tasks in flight
+        inflight = crew.inflight
+        # pull the ones that never started, last first, so they keep their order
+        while len(inflight) > keep:
+            # get one
+            task = inflight.pop()
+            task.crew = None
+            # if nobody settled it
+            if not task.done():
+                # queue it again
+                self.queue.appendleft(task)
+        # all done
+        return
+
+    def purge(self, reason):
+        """
+        Cancel the tasks that no crew has started
+        """
+        # go through the queue
+        while self.queue:
+            task = self.queue.popleft()
+            if not task.done():
+                task.set_cancelled(reason=reason)
+        # and the tasks waiting in the crews' pipelines
+        for crew in self.crews:
+            for task in list(crew.inflight)[1:]:
+                self.cancel(future=task, reason=reason)
+        # all done
+        return
+
+    def conclude(self):
+        """
+        If i am closed and all work is done, let the crews go
+        """
+        # if i take work, or there is work left
+        if not self.closed or self.busy():
+            # nothing to do
+            return
+        # dismiss the crews that are still working
+        for crew in list(self.crews):
+            if crew.state in (crew.recruited, crew.active, crew.retiring):
+                self.dismiss(crew=crew)
+        # all done
+        return
+
+    def busy(self):
+        """
+        Whether any task is waiting or running
+        """
+        # check the queue, carefully, since it holds the cancelled ones until they come up
+        if any(not task.done() for task in self.queue):
+            return True
+        # and the crews
+        return any(crew.inflight for crew in self.crews)
+
+    def deserted(self):
+        """
+        Whether all my crews are gone
+        """
+        return not self.crews
+
+    def terminate(self):
+        """
+        The interpreter is exiting: cancel what is left and kill my workers
+        """
+        # take no more work
+        self.closed = True
+        # cancel the waiting tasks
+        self.purge(reason="the interpreter is exiting")
+        # and the running ones
+        for crew in self.crews:
+            for task in crew.inflight:
+                if not task.done():
+                    task.set_cancelled(reason="the interpreter is exiting")
+        # if there are workers left
+        if self.crews:
+            # kill them all and reap them
+            self.recruiter.release(team=self)
+            self.crews.clear()
+        # all done
+        return
+
+    # framework hooks
+    def pyre_configured(self):
+        """
+        Check my configuration; each complaint names the trait, the value and what is accepted
+        """
+        # chain up
+        yield from super().pyre_configured()
+        # the counts
+        for trait, least, accepted in (
+            ("size", 1, "a positive number of crews"),
+            ("pipeline", 1, "a positive number of tasks per crew"),
+            ("retries", 0, "zero or more retries"),
+            ("casualties", 1, "a positive number of crew deaths"),
+            ("maxtasks", 0, "zero for no limit, or a positive number of tasks per crew"),
+        ):
+            # get the value, which is when pyre converts it
+            try:
+                value = getattr(self, trait)
+            except Exception as error:
+                yield self.complain(
+                    trait=trait, value=getattr(error, "value", error), accepted=f"an integer: {accepted}"
+                )
+                continue
+            # check it
+            if value < least:
+                yield self.complain(trait=trait, value=value, accepted=accepted)
+        # the deadline must be a time
+        try:
+            deadline = self.deadline
+        except Exception as error:
+            deadline = error
+        # which makes sense
+        if not isinstance(deadline, Dimensional) or deadline < 0 * second:
+            yield self.complain(
+                trait="deadline",
+                value=deadline,
+                accepted="a non-negative time with units, e.g. 30*s or 500*ms; 0*s for none",
+            )
+        # the recruiter must resolve
+        try:
+            self.recruiter
+        except ResolutionError as error:
+            yield self.complain(
+                trait="recruiter",
+                value=error.value,
+                accepted=f"a recruiter: one of {', '.join(recruiters.names())}, or a full family name",
+            )
+        # all done
+        return
+
+    def pyre_initialized(self):
+        """
+        Set up the state that depends on my configuration
+        """
+        # chain up
+        errors = list(super().pyre_initialized())
+        # if my configuration is bad, there is nothing to set up
+        if errors:
+            yield from errors
+            return
+        # take in my configuration
+        self.policy = Policy(team=self)
+        # all done
+        return
+
+    def pyre_traitModified(self, trait, new, old):
+        """
+        A trait changed after i was built: take in my configuration again
+        """
+        # if i'm built
+        if self.pyre_cooked:
+            # take in the new value, once it proves sound
+            errors = list(self.pyre_configured())
+            if errors:
+                raise exceptions.ConfigurationError(
+                    component=str(self), trait=trait.name, value=new, accepted="; ".join(errors)
+                )
+            self.policy = Policy(team=self)
+        # chain up
+        return super().pyre_traitModified(trait=trait, new=new, old=old)
+
+    # meta-methods
+    def __init__(self, **kwds):
+        # chain up
+        super().__init__(**kwds)
+        # the tasks waiting for a crew
+        self.queue = collections.deque()
+        # the crews, in every state but buried
+        self.crews = []
+        # task ids; zero is reserved for the setup of a crew
+        self.tids = itertools.count(1)
+        # whether i take work
+        self.closed = False
+        # failed recruitments in a row
+        self.rejections = 0
+        # all done
+        return
+
+    def __str__(self):
+        # use my name, or my family
+        return f"team {self.pyre_name or self.pyre_family()}"
+
+    # the crew states that count towards the strength of the team
+    staffed = (Crew.recruited, Crew.active)
+
+    # helpers
+    def complain(self, trait, value, accepted):
+        """
+        Describe a bad configuration value
+        """
+        return str(
+            exceptions.ConfigurationError(
+                component=self.pyre_name or self.pyre_family(),
+                trait=trait,
+                value=value,
+                accepted=accepted,
+            )
+        )
+
+    def serializeInitializer(self):
+        """
+        Serialize the initializer and its arguments, once for every crew
+        """
+        # get it
+        initializer = self.initializer
+        # if there is none
+        if initializer is None:
+            return None
+        # a name
+        if isinstance(initializer, str):
+            # gets resolved
+            module, _, name = initializer.replace(":", ".").rpartition(".")
+            try:
+                initializer = getattr(__import__(module, fromlist=[name]), name)
+            except (ImportError, AttributeError, ValueError) as error:
+                raise exceptions.ConfigurationError(
+                    component=str(self),
+                    trait="initializer",
+                    value=self.initializer,
+                    accepted=f"an importable 'module:function' ({error})",
+                )
+        # serialize it with its arguments
+        try:
+            return Codec.encode(functools.partial(initializer, *self.initargs))
+        except Codec.unpicklable as error:
+            raise exceptions.ConfigurationError(
+                component=str(self),
+                trait="initializer",
+                value=initializer,
+                accepted=f"a picklable callable ({error})",
+            )
+
+
+# the configuration of a team, as plain attributes for its hot paths
+class Policy:
+    """
+    The values of the traits of {team} that its hot paths consult for every task; reading a
+    trait through pyre costs microseconds
+    """
+
+    # meta-methods
+    def __init__(self, team):
+        # the counts
+        self.size = team.size
+        self.pipeline = team.pipeline
+        self.retries = team.retries
+        self.casualties = team.casualties
+        self.maxtasks = team.maxtasks
+        # the deadline in seconds, or {None}
+        self.patience = (team.deadline / second) or None
+        # the initializer, serialized once for every crew
+        self.setup = team.serializeInitializer()
+        # failed recruitments in a row that make the team give up on waiting tasks
+        self.tolerance = max(2, self.size)
+        # all done
+        return
+
+    # keep them compact
+    __slots__ = ("size", "pipeline", "retries", "casualties", "maxtasks", "patience", "setup", "tolerance")
+
+
+# the exit handler
+@atexit.register
+def _terminate():
+    """
+    Kill the workers of the teams that are still around when the interpreter exits
+    """
+    # go through the teams
+    for team in list(teams):
+        # carefully, since the interpreter is going down
+        try:
+            team.terminate()
+        except Exception:
+            pass
+    # all done
+    return
+
+
+# end of file

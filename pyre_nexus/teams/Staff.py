@@ -1,0 +1,235 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+# externals
+import collections
+import concurrent.futures
+import functools
+import itertools
+import time
+
+# my base class
+from .Foreman import Foreman
+
+
+# declaration
+class Staff(Foreman, family="pyre_nexus.teams.staff"):
+    """
+    A standing team for long lived applications, with the interface of
+    {concurrent.futures.Executor}
+
+    {submit} returns a future at once; crews are recruited as the work needs them, up to
+    {size}. Waiting for futures, through their {result} or through {wait}, {as_completed} and
+    {map}, drives the team's event loop; a host application that runs the same loop gets the
+    done callbacks of the futures while it keeps serving
+    """
+
+    # interface
+    def submit(self, fn, /, *args, **kwds):
+        """
+        Schedule {fn(*args, **kwds)}; returns its future
+        """
+        # queue it with the team's deadline
+        return self.options().submit(fn, *args, **kwds)
+
+    def options(self, deadline=None):
+        """
+        A view of me whose {submit} and {map} apply {deadline}, in seconds, to each task
+        """
+        # build it
+        return Submitter(team=self, deadline=deadline)
+
+    def map(self, fn, *iterables, timeout=None, chunksize=1):
+        """
+        Apply {fn} to the items of {iterables} in parallel; returns an iterator over the
+        results, in order. {chunksize} items travel together as one task; {timeout} seconds
+        after the call, a result that has not arrived raises {TimeoutError}
+        """
+        # with the team's deadline
+        return self.options().map(fn, *iterables, timeout=timeout, chunksize=chunksize)
+
+    def wait(self, futures, timeout=None, return_when=concurrent.futures.ALL_COMPLETED):
+        """
+        Wait for {futures} as {concurrent.futures.wait} does, driving my event loop meanwhile;
+        returns the sets {(done, not_done)}
+        """
+        # the futures
+        futures = set(futures)
+        # count them down as they finish, so waiting costs nothing per future per pass
+        tally = Tally(futures=futures)
+        # the condition
+        if return_when == concurrent.futures.FIRST_COMPLETED:
+            until = lambda: tally.finished > 0
+        elif return_when == concurrent.futures.FIRST_EXCEPTION:
+            until = lambda: tally.pending == 0 or tally.failed > 0
+        else:
+            until = lambda: tally.pending == 0
+        # drive
+        self.drive(until=until, timeout=timeout)
+        # split
+        done = {future for future in futures if future.done()}
+        return concurrent.futures._base.DoneAndNotDoneFutures(done, futures - done)
+
+    def as_completed(self, futures, timeout=None):
+        """
+        Yield {futures} as they finish, driving my event loop meanwhile; raises {TimeoutError}
+        if they are not all done {timeout} seconds after the call
+        """
+        # when to give up
+        expiration = None if timeout is None else time.monotonic() + timeout
+        # the futures that are not done yet, and the ones that finished and were not yielded
+        pending = set(futures)
+        finished = collections.deque()
+        # arrange to hear of each one
+        for future in pending:
+            future.add_done_callback(finished.append)
+        # as long as there are futures left
+        while pending:
+            # wait for one
+            remaining = None if expiration is None else max(0, expiration - time.monotonic())
+            if not self.drive(until=lambda: bool(finished), timeout=remaining):
+                raise concurrent.futures.TimeoutError(
+                    f"{len(pending)} (of {len(pending) + len(finished)}) futures unfinished"
+                )
+            # hand over the ones that finished
+            while finished:
+                future = finished.popleft()
+                if future in pending:
+                    pending.discard(future)
+                    yield future
+        # all done
+        return
+
+    # context manager
+    def __enter__(self):
+        # i'm ready
+        return self
+
+    def __exit__(self, *_):
+        # wait for the work and let the crews go
+        self.shutdown(wait=True)
+        # do not swallow exceptions
+        return False
+
+
+# the view with options
+class Submitter:
+    """
+    The submission interface of a staff, with options that apply to each task
+    """
+
+    # interface
+    def submit(self, fn, /, *args, **kwds):
+        """
+        Schedule {fn(*args, **kwds)}; returns its future
+        """
+        # a call with arguments travels as a partial; a bare callable travels as it is
+        task = functools.partial(fn, *args, **kwds) if args or kwds else fn
+        # queue it
+        return self.team.enqueue(task=task, deadline=self.deadline)
+
+    def map(self, fn, *iterables, timeout=None, chunksize=1):
+        """
+        Apply {fn} to the items of {iterables}; returns an iterator over the results, in order
+        """
+        # check
+        if chunksize < 1:
+            raise ValueError(f"chunksize: bad value {chunksize!r}; expected a positive integer")
+        # when the results are due
+        expiration = None if timeout is None else time.monotonic() + timeout
+        # the argument tuples
+        calls = zip(*iterables)
+        # submit everything now, as {concurrent.futures} does
+        if chunksize == 1:
+            futures = [self.submit(fn, *args) for args in calls]
+        else:
+            futures = [
+                self.submit(batch, fn, chunk)
+                for chunk in iter(lambda: tuple(itertools.islice(calls, chunksize)), ())
+            ]
+        # and hand over the results as they come, in order
+        return self.harvest(futures=futures, expiration=expiration, chunked=chunksize > 1)
+
+    # meta-methods
+    def __init__(self, team, deadline):
+        # save
+        self.team = team
+        self.deadline = deadline
+        # all done
+        return
+
+    # implementation details
+    @staticmethod
+    def harvest(futures, expiration, chunked):
+        """
+        Yield the results of {futures} in order; cancel the rest if the caller stops early
+        """
+        # carefully, so the futures that will never be looked at are cancelled
+        try:
+            # reversed, so popping is cheap and finished futures are let go
+            futures.reverse()
+            while futures:
+                # how long to wait
+                remaining = None if expiration is None else expiration - time.monotonic()
+                # get the result
+                result = futures[-1].result(timeout=remaining)
+                futures.pop()
+                # and hand it over
+                if chunked:
+                    yield from result
+                else:
+                    yield result
+        # whatever happened
+        finally:
+            # cancel what is left
+            for future in futures:
+                future.cancel()
+        # all done
+        return
+
+
+# the counter of finished futures
+class Tally:
+    """
+    Count {futures} as they finish
+    """
+
+    # meta-methods
+    def __init__(self, futures):
+        # the counts
+        self.pending = len(futures)
+        self.finished = 0
+        self.failed = 0
+        # listen to each future; a future that is done already calls back right away
+        for future in futures:
+            future.add_done_callback(self.count)
+        # all done
+        return
+
+    # implementation details
+    def count(self, future):
+        """
+        One more future finished
+        """
+        # count it
+        self.pending -= 1
+        self.finished += 1
+        # and its failure
+        if not future.cancelled() and future.exception() is not None:
+            self.failed += 1
+        # all done
+        return
+
+
+# the body of a chunk of a map; at module level, so the worker finds it by name
+def batch(fn, chunk):
+    """
+    Apply {fn} to each argument tuple in {chunk}
+    """
+    return [fn(*args) for args in chunk]
+
+
+# end of file

@@ -1,0 +1,49 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+# externals
+import pathlib
+import setuptools
+
+# where i am
+here = pathlib.Path(__file__).parent
+# the version lives in the package, so there is one source of truth
+meta = {}
+exec((here / "pyre_nexus" / "meta.py").read_text(), meta)
+
+
+# the package
+setuptools.setup(
+    name="pyre-nexus",
+    version=meta["version"],
+    description="crews, teams and recruiters: run work in other processes from pyre applications",
+    long_description=(here / "README.md").read_text(),
+    long_description_content_type="text/markdown",
+    license="BSD-3-Clause",
+    python_requires=">=3.11",
+    packages=setuptools.find_packages(include=["pyre_nexus", "pyre_nexus.*"]),
+    # pyre looks for the defaults of a package in {prefix}/share, next to the environment
+    data_files=[("share", ["etc/pyre_nexus.pfg"])],
+    package_data={"pyre_nexus.apps": ["*.pfg"]},
+    install_requires=[
+        "pyre>=1.14,<1.15",
+        "cloudpickle>=3.1,<4",
+    ],
+    extras_require={
+        "test": ["pytest>=8,<10", "pytest-timeout>=2.3,<3"],
+    },
+    entry_points={
+        "console_scripts": ["nexus-demo = pyre_nexus.apps.Demo:main"],
+    },
+    classifiers=[
+        "License :: OSI Approved :: BSD License",
+        "Operating System :: POSIX :: Linux",
+        "Programming Language :: Python :: 3",
+    ],
+)
+
+
+# end of file

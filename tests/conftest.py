@@ -1,0 +1,107 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+"""
+Shared fixtures: teams with unique names that are shut down after each test, and a check that
+no test leaves a worker process behind
+"""
+
+# externals
+import itertools
+import os
+import time
+
+import pytest
+
+# the package
+import pyre_nexus
+
+
+# unique team names: pyre hands back the same instance for a name it has seen before
+names = itertools.count()
+
+
+def children(pid=None):
+    """
+    The live (not zombie) child processes of {pid}, this process by default
+    """
+    # whose children
+    pid = os.getpid() if pid is None else pid
+    # collect them from /proc
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # fields[0] is the state, fields[1] the parent
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry))
+    return found
+
+
+def alive(pid):
+    """
+    Whether {pid} is a live process; a zombie is not alive
+    """
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def wait_until(condition, timeout=10.0, interval=0.01):
+    """
+    Poll {condition} until it holds or {timeout} seconds pass; return its last value
+    """
+    expiration = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > expiration:
+            return value
+        time.sleep(interval)
+
+
+@pytest.fixture
+def make_team():
+    """
+    Build teams with unique names; each is shut down at the end of the test, which must leave
+    no worker behind
+    """
+    # the teams made
+    teams = []
+
+    def make(kind="staff", **traits):
+        # build one
+        factory = getattr(pyre_nexus, kind)()
+        team = factory(name=f"test-{kind}-{next(names)}", **traits)
+        teams.append(team)
+        return team
+
+    # hand over the factory
+    yield make
+    # shut the teams down, cancelling what is left
+    for team in teams:
+        team.shutdown(wait=True, cancel_futures=True)
+        # their crews are gone
+        assert team.crews == []
+    # and their processes too
+    assert wait_until(lambda: not children(), timeout=10), f"workers left: {children()}"
+
+
+@pytest.fixture
+def staff(make_team):
+    """
+    A staff of two forked crews
+    """
+    return make_team("staff", size=2)
+
+
+# end of file
