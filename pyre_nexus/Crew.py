@@ -123,6 +123,8 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         """
         # queue the task
         self.wire.post(kind=Wire.TASK, tid=task.tid, body=task.payload)
+        # note where its frame ends, to tell later whether it ever went out
+        task.mark = self.wire.posted
         # mark it as mine
         task.crew = self
         # add it to the tasks in flight
@@ -133,6 +135,8 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         if len(self.inflight) == 1:
             # so start its clock
             self.clock(team=team)
+            # and the measure of my pace
+            self.since = time.monotonic()
         # all done
         return self
 
@@ -146,6 +150,8 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         alive = self._pull(team=team)
         # the task running before the reports
         head = self.inflight[0] if self.inflight else None
+        # count the reports
+        reports = 0
         # go through the frames
         for kind, tid, crewstatus, taskstatus, body in self._frames(team=team):
             # a report on the setup of this crew is a failed setup
@@ -155,6 +161,7 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
                     crew=self,
                     reason=f"{self}: the initializer failed: {self._rebuild(body)}",
                     suspect=False,
+                    unfit=True,
                 )
                 # and i'm done listening
                 return False
@@ -167,6 +174,7 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
             # take the task off the tasks in flight
             task = self.inflight.popleft()
             task.crew = None
+            reports += 1
             # and assess the report
             healthy = self.assess(
                 channel=channel,
@@ -180,6 +188,12 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
             if not healthy:
                 # i'm done listening
                 return False
+        # if tasks were reported
+        if reports:
+            # tell the team how long they took
+            now = time.monotonic()
+            team.measure(elapsed=now - self.since, count=reports)
+            self.since = now
         # if the running task changed
         if (self.inflight[0] if self.inflight else None) is not head:
             # start the clock of the new one
@@ -207,7 +221,11 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         taskstatus = kwds["taskstatus"]
         result = kwds["result"]
         # a task that already has its outcome, e.g. cancelled while my twin ran it, is done
-        if not task.done():
+        if task.done():
+            # but its report may be the last thing a closing team was waiting for
+            team.conclude()
+        # otherwise
+        else:
             # if it ran to completion
             if taskstatus == self.taskcodes.completed:
                 # decode the result
@@ -271,7 +289,11 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         if self.wire is not None:
             # tell my twin, as far as my channel takes it; closing my end says it too
             self.wire.post(kind=Wire.QUIT)
-            self.wire.flush()
+            try:
+                self.wire.flush()
+            # a twin that is gone already needs no telling
+            except OSError:
+                pass
         # let go of my channel
         self.resign()
         # all done
@@ -339,8 +361,14 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         """
         Send what is queued; what the channel does not take now goes when it is ready
         """
+        # write what the channel takes
+        try:
+            done = self.wire.flush()
+        # if my twin is gone, the read side and the recruiter will find out
+        except OSError:
+            return
         # if everything went out, or a write handler is already waiting
-        if self.wire.flush() or self.draining:
+        if done or self.draining:
             # there is nothing else to do
             return
         # otherwise, finish when the channel is ready
@@ -503,7 +531,8 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
                 self.channel.close()
             except OSError:
                 pass
-            # and forget the wire
+            # remember how much went out, and forget the wire
+            self.sent = self.wire.sent
             self.wire = None
         # stop any deadline clock
         if self.alarm is not None:
@@ -524,15 +553,19 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         self.host = socket.gethostname()
         # framed traffic over my channel; built when the conversation starts
         self.wire = None
+        # the bytes written to my twin, once my wire is gone
+        self.sent = None
         # team side: where i am in my life, the tasks sent and not yet reported, the number of
         # tasks i was handed, the deadline clock of the running task, whether a write handler
-        # is waiting for my channel, and recruiter specific notes
+        # is waiting for my channel, recruiter specific notes
         self.state = self.recruited
         self.inflight = collections.deque()
         self.assigned = 0
         self.alarm = None
         self.draining = False
         self.notes = None
+        # when i last reported, or started working after being idle
+        self.since = 0.0
         # worker side: whether i am the twin, the frames read but not handled, the tasks
         # revoked before they started, when i last read my channel, and how long a task may
         # run before i check the channel again
@@ -636,7 +669,7 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         # carefully
         try:
             # rebuild the task
-            task = Codec.decode(body)
+            task = Codec.decodeTask(body)
             # and carry it out
             result = self.engage(task=task, **kwds)
         # if the failure may be temporary

@@ -7,6 +7,7 @@
 # externals
 import heapq
 import itertools
+import math
 import selectors
 import time
 
@@ -39,7 +40,7 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
         """
         # arm it and hand the caller the means to take it back
         return self._push(
-            alarm=Alarm(owner=self, handler=call), due=time.monotonic() + self._seconds(interval)
+            alarm=Alarm(owner=self, handler=call), due=time.monotonic() + seconds(interval)
         )
 
     def step(self, timeout=None):
@@ -141,7 +142,7 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
             if interval:
                 # re-arm it
                 alarm.handler = handler
-                self._push(alarm=alarm, due=time.monotonic() + self._seconds(interval))
+                self._push(alarm=alarm, due=time.monotonic() + seconds(interval))
         # all done
         return
 
@@ -180,16 +181,23 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
         # and hand it back
         return alarm
 
-    @staticmethod
-    def _seconds(interval):
-        """
-        Convert {interval} to a number of seconds
-        """
-        # plain numbers are seconds already
-        if isinstance(interval, (int, float)):
-            return float(interval)
-        # quantities get converted
-        return interval / pyre.units.SI.second
+
+# conversions
+def seconds(interval):
+    """
+    Convert {interval}, a number of seconds or a quantity with units of time, to a number of
+    seconds; {nan} for anything else, which fails every comparison
+    """
+    # plain numbers are seconds already
+    if isinstance(interval, (int, float)) and not isinstance(interval, bool):
+        return float(interval)
+    # quantities of time get converted
+    try:
+        value = interval / pyre.units.SI.second
+    except Exception:
+        return math.nan
+    # a quantity of anything else does not convert to a number
+    return float(value) if isinstance(value, (int, float)) else math.nan
 
 
 # the alarm handle

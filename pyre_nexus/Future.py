@@ -183,8 +183,9 @@ class Future(concurrent.futures.Future):
         self.retries = 0
         # the number of crews that died while running the task
         self.deaths = 0
-        # the crew that holds the task, if any
+        # the crew that holds the task, if any, and where its frame ends in that crew's traffic
         self.crew = None
+        self.mark = 0
         # the error to raise if i was cancelled
         self.cancellation = None
         # all done

@@ -46,6 +46,8 @@ class Wire:
         """
         Queue a frame for writing
         """
+        # count it
+        self.posted += self.header.size + len(body)
         # queue the header
         self.outbox.append(self.header.pack(len(body), tid, kind, first, second))
         # and the body, if there is one
@@ -72,6 +74,7 @@ class Wire:
             # drop what was written from the queue
             full = sum(map(len, buffers))
             self._consume(written)
+            self.sent += written
             # if the channel took less than offered
             if written < full:
                 # it is full; try again when it is ready
@@ -193,6 +196,9 @@ class Wire:
         self.limit = limit
         # the frames waiting to be written, as a list of buffers
         self.outbox = []
+        # the bytes queued and the bytes written, since the start
+        self.posted = 0
+        self.sent = 0
         # the bytes that have arrived but do not yet form a complete frame
         self.inbox = bytearray()
         # a large body being read in place, how much of it has arrived, and its header

@@ -12,6 +12,7 @@ import sys
 import time
 
 # the framework
+import journal
 import pyre
 # my package
 import pyre_nexus
@@ -139,7 +140,12 @@ def main():
     # build the application
     app = Demo(name="nexus-demo")
     # and run it
-    return app.run()
+    try:
+        return app.run()
+    # pyre has shown the error on the application's fatal channel, which then raises; the
+    # user needs the message, not the traceback
+    except journal.ApplicationError:
+        return 1
 
 
 # end of file

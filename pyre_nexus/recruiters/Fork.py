@@ -20,7 +20,11 @@ from .Recruiter import Recruiter
 # the watch over my children
 from .Vigil import Vigil
 # errors
-from ..exceptions import RecruitmentError
+from ..exceptions import RecruitmentError, ConfigurationError
+# the framework's parts i check values against
+from pyre.units.Dimensional import Dimensional
+from pyre.components.exceptions import ResolutionError
+from ..Dispatcher import seconds
 
 
 # the kernel's way to have a child killed when its parent dies (linux/prctl.h)
@@ -147,6 +151,45 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
                 pass
         # all done
         return
+
+    # framework hooks
+    def pyre_configured(self):
+        """
+        Check my configuration; each complaint names the trait, the value and what is accepted
+        """
+        # chain up
+        yield from super().pyre_configured()
+        # the grace must be a time
+        try:
+            grace = self.grace
+        except Exception as error:
+            grace = getattr(error, "value", error)
+        if not (isinstance(grace, Dimensional) and seconds(grace) >= 0):
+            yield self.complain(
+                trait="grace", value=grace, accepted="a non-negative time with units, e.g. 1*s"
+            )
+        # the transport must resolve
+        try:
+            self.transport
+        except ResolutionError as error:
+            yield self.complain(
+                trait="transport", value=error.value, accepted="pipe, or socket for a unix socket pair"
+            )
+        # all done
+        return
+
+    def complain(self, trait, value, accepted):
+        """
+        Describe a bad configuration value
+        """
+        return str(
+            ConfigurationError(
+                component=self.pyre_name or self.pyre_family(),
+                trait=trait,
+                value=str(value) if isinstance(value, Dimensional) else value,
+                accepted=accepted,
+            )
+        )
 
     # implementation details
     def expire(self, channel, team, crew):

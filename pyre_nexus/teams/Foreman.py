@@ -9,6 +9,7 @@ import atexit
 import collections
 import functools
 import itertools
+import math
 import os
 import time
 import weakref
@@ -19,11 +20,12 @@ from pyre.nexus.Peer import Peer
 from pyre.units.SI import second
 from pyre.units.Dimensional import Dimensional
 from pyre.components.exceptions import ResolutionError
+from pyre.components.exceptions import ConfigurationError as PyreConfigurationError
 
 # my parts
 from ..Codec import Codec
 from ..Crew import Crew
-from ..Dispatcher import Dispatcher
+from ..Dispatcher import Dispatcher, seconds
 from ..Future import Future
 from ..Plain import Plain
 from ..Wire import Wire
@@ -72,8 +74,8 @@ class Foreman(Plain, Peer, implements=Team):
     maxtasks = pyre.properties.int(default=0)
     maxtasks.doc = "how many tasks a crew runs before it is replaced; 0 for no limit"
 
-    pipeline = pyre.properties.int(default=2)
-    pipeline.doc = "how many tasks a crew holds at once; more hides the latency of short tasks"
+    pipeline = pyre.properties.int(default=16)
+    pipeline.doc = "the most tasks a crew holds at once; the team keeps about 2 ms of work in each"
 
     initializer = pyre.properties.object(default=None)
     initializer.doc = "a callable, or the 'module:function' name of one, run by every crew once"
@@ -199,7 +201,7 @@ class Foreman(Plain, Peer, implements=Team):
             queue = self.queue
             policy = self.policy
             # how much room is there
-            room = policy.pipeline - len(crew.inflight)
+            room = self.depth - len(crew.inflight)
             # with a limit on the tasks per crew
             if policy.maxtasks:
                 room = min(room, policy.maxtasks - crew.assigned)
@@ -227,6 +229,18 @@ class Foreman(Plain, Peer, implements=Team):
         elif crew.wire is not None:
             # send what was queued
             crew.transmit()
+        # all done
+        return
+
+    def measure(self, elapsed, count):
+        """
+        A crew took {elapsed} seconds for {count} tasks: adjust how many tasks each crew holds,
+        so short tasks travel in batches and long ones do not queue behind each other
+        """
+        # the seconds per task, smoothed
+        self.pace += 0.25 * (elapsed / count - self.pace)
+        # enough tasks for a crew to stay busy over my horizon, within my pipeline
+        self.depth = min(self.policy.pipeline, max(1, math.ceil(self.horizon / max(self.pace, 1e-7))))
         # all done
         return
 
@@ -300,7 +314,7 @@ class Foreman(Plain, Peer, implements=Team):
         # do not reschedule
         return None
 
-    def lost(self, crew, reason, suspect=True):
+    def lost(self, crew, reason, suspect=True, unfit=False):
         """
         The channel of {crew} is closed or useless: let it go, and put the tasks it never
         started back in the queue; unless the crew is {suspect}, i.e. it may have died running
@@ -312,14 +326,16 @@ class Foreman(Plain, Peer, implements=Team):
             return
         # leave a note
         self.debug.log(reason)
-        # if it never registered, the recruitment failed
-        if crew.state == crew.recruited:
-            self.reject(reason=reason)
+        # a crew that never registered is a failed recruitment
+        failed = unfit or crew.state == crew.recruited
         # the task it may have been running stays with it until its fate is known
         self.release(crew=crew, keep=1 if suspect else 0)
         # let go of the channel
         crew.resign()
         crew.state = crew.lost
+        # count the failure, now that the crew no longer counts as on its way
+        if failed:
+            self.reject(reason=reason)
         # see that the worker ends; the recruiter buries it when it does
         self.recruiter.dismiss(team=self, crew=crew)
         # and replace it
@@ -368,19 +384,25 @@ class Foreman(Plain, Peer, implements=Team):
             return
         # let go of what is left
         crew.resign()
-        # if it never registered, the recruitment failed
-        if crew.state == crew.recruited:
-            self.reject(reason=f"{crew} died before it registered: {exceptions.Casualty.cause(status)}")
+        # a crew that never registered is a failed recruitment
+        failed = crew.state == crew.recruited
         # take it off the rosters
         crew.state = crew.buried
         self.crews.remove(crew)
+        # count the failure, now that the crew no longer counts as on its way
+        if failed:
+            self.reject(reason=f"{crew} died before it registered: {exceptions.Casualty.cause(status)}")
         # a task still in flight is the one that was running when the worker died
         if crew.inflight:
             # get it
             task = crew.inflight.popleft()
             task.crew = None
+            # a task whose frame never fully went out never started
+            if not task.done() and crew.sent is not None and task.mark > crew.sent:
+                # so it goes back to the queue, blameless
+                self.queue.appendleft(task)
             # if nobody settled it yet
-            if not task.done():
+            elif not task.done():
                 # it is a suspect
                 task.deaths += 1
                 # give it another chance, if it has one
@@ -404,24 +426,21 @@ class Foreman(Plain, Peer, implements=Team):
         return
 
     # implementation details
-    def enqueue(self, task, deadline=None):
+    def enqueue(self, fn, args=(), kwds=None, deadline=None):
         """
-        Make a future for {task}, a callable that takes no arguments, and queue it
+        Make a future for the call {fn(*args, **kwds)} and queue it
         """
         # a closed team takes no work
         if self.closed:
             raise exceptions.TeamClosed(team=str(self))
         # name it
         tid = next(self.tids)
-        name = getattr(task, "__qualname__", None) or getattr(
-            getattr(task, "func", task), "__qualname__", type(task).__name__
-        )
-        label = f"task {tid} ({name})"
+        label = f"task {tid} ({getattr(fn, '__qualname__', None) or type(fn).__qualname__})"
         # the team's deadline, unless the caller gave one
         deadline = self.policy.patience if deadline is None else (float(deadline) or None)
         # serialize it now, so a task that can't travel fails here and nothing is sent
         try:
-            payload = Codec.encode(task)
+            payload = Codec.encodeTask(fn, args, kwds or {})
         # if it can't
         except Codec.unpicklable as error:
             # fail its future
@@ -504,25 +523,43 @@ class Foreman(Plain, Peer, implements=Team):
         self.rejections += 1
         # leave a note
         self.warning.log(reason)
-        # if it keeps failing and nothing is left to work
-        if self.rejections >= self.policy.tolerance and not any(
-            crew.state in self.staffed for crew in self.crews
-        ):
-            # the waiting tasks would wait forever
-            error = exceptions.RecruitmentError(
-                recruiter=str(self.recruiter.pyre_name),
-                reason=f"{self.rejections} attempts in a row failed; the last: {reason}",
-            )
-            # so fail them
-            while self.queue:
-                task = self.queue.popleft()
-                if not task.done():
-                    task.set_exception(error)
-            # and start counting afresh, so later work tries again
-            self.rejections = 0
-            self.conclude()
+        # if there are crews on the way or at work, they carry on with the waiting tasks
+        if any(crew.state in self.staffed for crew in self.crews):
+            return
+        # otherwise, if recruitment has not failed too often
+        if self.rejections < self.policy.tolerance:
+            # try again soon, backing off, so a system short of processes gets a breather
+            self.dispatcher.alarm(interval=0.05 * self.rejections, call=self.retry)
+            return
+        # it keeps failing, so the waiting tasks would wait forever
+        error = exceptions.RecruitmentError(
+            recruiter=str(self.recruiter.pyre_name),
+            reason=f"{self.rejections} attempts in a row failed; the last: {reason}",
+        )
+        # so fail them
+        while self.queue:
+            task = self.queue.popleft()
+            if not task.done():
+                task.set_exception(error)
+        # start counting afresh, so later work tries again
+        self.rejections = 0
+        # and see whether the team is done
+        self.conclude()
         # all done
         return
+
+    def retry(self, timestamp):
+        """
+        A recruitment failed a moment ago: try again, if there is still work waiting
+
+        N.B.: this is an alarm handler; returning {None} keeps it from being rescheduled
+        """
+        # if there is work
+        if self.busy():
+            # recruit
+            self.recruit()
+        # do not reschedule
+        return None
 
     def release(self, crew, keep):
         """
@@ -617,46 +654,10 @@ class Foreman(Plain, Peer, implements=Team):
         """
         # chain up
         yield from super().pyre_configured()
-        # the counts
-        for trait, least, accepted in (
-            ("size", 1, "a positive number of crews"),
-            ("pipeline", 1, "a positive number of tasks per crew"),
-            ("retries", 0, "zero or more retries"),
-            ("casualties", 1, "a positive number of crew deaths"),
-            ("maxtasks", 0, "zero for no limit, or a positive number of tasks per crew"),
-        ):
-            # get the value, which is when pyre converts it
-            try:
-                value = getattr(self, trait)
-            except Exception as error:
-                yield self.complain(
-                    trait=trait, value=getattr(error, "value", error), accepted=f"an integer: {accepted}"
-                )
-                continue
-            # check it
-            if value < least:
-                yield self.complain(trait=trait, value=value, accepted=accepted)
-        # the deadline must be a time
-        try:
-            deadline = self.deadline
-        except Exception as error:
-            deadline = error
-        # which makes sense
-        if not isinstance(deadline, Dimensional) or deadline < 0 * second:
-            yield self.complain(
-                trait="deadline",
-                value=deadline,
-                accepted="a non-negative time with units, e.g. 30*s or 500*ms; 0*s for none",
-            )
-        # the recruiter must resolve
-        try:
-            self.recruiter
-        except ResolutionError as error:
-            yield self.complain(
-                trait="recruiter",
-                value=error.value,
-                accepted=f"a recruiter: one of {', '.join(recruiters.names())}, or a full family name",
-            )
+        # check each of my traits
+        for trait in self.checked:
+            for problem in self.check(trait=trait):
+                yield str(problem)
         # all done
         return
 
@@ -677,19 +678,93 @@ class Foreman(Plain, Peer, implements=Team):
 
     def pyre_traitModified(self, trait, new, old):
         """
-        A trait changed after i was built: take in my configuration again
+        A trait changed after i was built: check it, and take in my configuration again
         """
-        # if i'm built
-        if self.pyre_cooked:
-            # take in the new value, once it proves sound
-            errors = list(self.pyre_configured())
-            if errors:
-                raise exceptions.ConfigurationError(
-                    component=str(self), trait=trait.name, value=new, accepted="; ".join(errors)
-                )
-            self.policy = Policy(team=self)
         # chain up
-        return super().pyre_traitModified(trait=trait, new=new, old=old)
+        super().pyre_traitModified(trait=trait, new=new, old=old)
+        # if i'm built and the trait matters
+        if self.pyre_cooked and trait.name in self.checked:
+            # a bad value is refused: the old one comes back, and my work goes on with it
+            for problem in self.check(trait=trait.name):
+                setattr(self, trait.name, old.value)
+                raise problem
+            # a good one takes effect
+            self.policy = Policy(team=self)
+            self.depth = min(self.depth, self.policy.pipeline)
+        # all done
+        return self
+
+    def check(self, trait):
+        """
+        Generate the problems with the value of {trait}, as {ConfigurationError} instances
+        """
+        # the counts
+        if trait in self.counts:
+            least, accepted = self.counts[trait]
+            # get the value, which is when pyre converts it
+            try:
+                value = getattr(self, trait)
+            except Exception as error:
+                yield self.complain(
+                    trait=trait, value=getattr(error, "value", error), accepted=f"an integer: {accepted}"
+                )
+                return
+            # check it
+            if value < least:
+                yield self.complain(trait=trait, value=value, accepted=accepted)
+        # the deadline must be a time
+        elif trait == "deadline":
+            try:
+                deadline = self.deadline
+            except Exception as error:
+                deadline = getattr(error, "value", error)
+            if not (isinstance(deadline, Dimensional) and seconds(deadline) >= 0):
+                yield self.complain(
+                    trait="deadline",
+                    value=deadline,
+                    accepted="a non-negative time with units, e.g. 30*s or 500*ms; 0*s for none",
+                )
+        # the event loop must be able to run single passes and cancel alarms
+        elif trait == "dispatcher":
+            try:
+                dispatcher = self.dispatcher
+            except Exception as error:
+                dispatcher = getattr(error, "value", error)
+            if not isinstance(dispatcher, Dispatcher):
+                yield self.complain(
+                    trait="dispatcher",
+                    value=dispatcher,
+                    accepted=(
+                        "pyre_nexus.dispatcher, which runs single passes and cancels alarms; "
+                        "to share a host's loop, configure the host with it too"
+                    ),
+                )
+        # the recruiter must resolve, and be sound itself
+        elif trait == "recruiter":
+            try:
+                self.recruiter
+            except ResolutionError as error:
+                names = ", ".join(recruiters.names())
+                yield self.complain(
+                    trait="recruiter",
+                    value=error.value,
+                    accepted=f"a recruiter: one of {names}, or a full family name",
+                )
+            except PyreConfigurationError as error:
+                for problem in error.errors:
+                    yield problem
+        # all done
+        return
+
+    # the traits i check, and the bounds of the counts
+    counts = {
+        "size": (1, "a positive number of crews"),
+        "pipeline": (1, "a positive number of tasks per crew"),
+        "retries": (0, "zero or more retries"),
+        "casualties": (1, "a positive number of crew deaths"),
+        "maxtasks": (0, "zero for no limit, or a positive number of tasks per crew"),
+    }
+    checked = (*counts, "deadline", "dispatcher", "recruiter")
 
     # meta-methods
     def __init__(self, **kwds):
@@ -705,12 +780,19 @@ class Foreman(Plain, Peer, implements=Team):
         self.closed = False
         # failed recruitments in a row
         self.rejections = 0
+        # the seconds per task, as the crews report them, and the number of tasks each crew
+        # holds; it starts at one, so tasks of unknown length do not queue behind each other
+        self.pace = 0.0
+        self.depth = 1
         # all done
         return
 
     def __str__(self):
         # use my name, or my family
         return f"team {self.pyre_name or self.pyre_family()}"
+
+    # how many seconds of work each crew holds: enough to cover a round trip many times over
+    horizon = 2e-3
 
     # the crew states that count towards the strength of the team
     staffed = (Crew.recruited, Crew.active)
@@ -720,13 +802,12 @@ class Foreman(Plain, Peer, implements=Team):
         """
         Describe a bad configuration value
         """
-        return str(
-            exceptions.ConfigurationError(
-                component=self.pyre_name or self.pyre_family(),
-                trait=trait,
-                value=value,
-                accepted=accepted,
-            )
+        return exceptions.ConfigurationError(
+            component=self.pyre_name or self.pyre_family(),
+            trait=trait,
+            # quantities render as they are written, e.g. -1.0*s
+            value=str(value) if isinstance(value, Dimensional) else value,
+            accepted=accepted,
         )
 
     def serializeInitializer(self):

@@ -29,7 +29,7 @@ class Pool(Foreman, family="pyre_nexus.teams.pool"):
         # a pool that ran already takes work again
         self.closed = False
         # queue the tasks
-        futures = [self.enqueue(task=task) for task in workplan]
+        futures = [self.enqueue(fn=task) for task in workplan]
         # remember them
         self.workplan.extend(futures)
         # and hand them back

@@ -7,7 +7,6 @@
 # externals
 import collections
 import concurrent.futures
-import functools
 import itertools
 import time
 
@@ -33,7 +32,7 @@ class Staff(Foreman, family="pyre_nexus.teams.staff"):
         Schedule {fn(*args, **kwds)}; returns its future
         """
         # queue it with the team's deadline
-        return self.options().submit(fn, *args, **kwds)
+        return self.enqueue(fn=fn, args=args, kwds=kwds)
 
     def options(self, deadline=None):
         """
@@ -126,10 +125,8 @@ class Submitter:
         """
         Schedule {fn(*args, **kwds)}; returns its future
         """
-        # a call with arguments travels as a partial; a bare callable travels as it is
-        task = functools.partial(fn, *args, **kwds) if args or kwds else fn
         # queue it
-        return self.team.enqueue(task=task, deadline=self.deadline)
+        return self.team.enqueue(fn=fn, args=args, kwds=kwds, deadline=self.deadline)
 
     def map(self, fn, *iterables, timeout=None, chunksize=1):
         """

@@ -1,0 +1,145 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+"""
+The demo runs from its console script: it estimates pi serially and on a team, and takes its
+configuration from the shipped file, the current folder and the command line
+"""
+
+# externals
+import math
+import pathlib
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+
+# the console script, next to the interpreter that runs the tests
+DEMO = pathlib.Path(sys.executable).parent / "nexus-demo"
+# generous, so a loaded machine does not fail a test
+PATIENCE = 50
+
+
+# helpers
+def demo(folder, *args):
+    """
+    Run the demo in {folder} with {args}; return the completed process
+    """
+    if not DEMO.exists():
+        pytest.fail(f"the console script {DEMO} is not installed")
+    return subprocess.run(
+        [str(DEMO), *args], cwd=folder, capture_output=True, text=True, timeout=PATIENCE
+    )
+
+
+def estimates(output):
+    """
+    The estimates of pi in {output}
+    """
+    return [float(value) for value in re.findall(r"pi ~ ([0-9.]+)", output)]
+
+
+def crews(output):
+    """
+    The size of the team as the demo shows it
+    """
+    found = re.search(r"team: .*?, (\d+) crews, recruiter", output)
+    assert found, output
+    return int(found.group(1))
+
+
+# the tests
+def test_demo_runs(tmp_path):
+    """
+    The demo estimates pi serially and on a team of two, and compares the two
+    """
+    result = demo(tmp_path, "--samples=400000", "--batches=16", "--team.size=2")
+    assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    output = result.stdout
+    # what it says
+    assert "pi ~" in output
+    assert "serial" in output
+    assert "speedup" in output
+    # the serial and the team estimates, both close to pi
+    values = estimates(output)
+    assert len(values) == 2, output
+    for value in values:
+        assert abs(value - math.pi) < 0.05, output
+    # the same darts land in the same places, however they are thrown
+    assert values[0] == values[1]
+    # the command line set the size of the team
+    assert "2 crews" in output
+    assert crews(output) == 2
+    # and no task failed
+    assert "0 failed tasks" in output
+
+
+def test_demo_command_line_sets_team_size(tmp_path):
+    """
+    The command line overrides the size of the team that the shipped configuration sets
+    """
+    result = demo(tmp_path, "--samples=40000", "--batches=8", "--serial=no", "--team.size=3")
+    assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    output = result.stdout
+    assert crews(output) == 3
+    # without the serial run there is nothing to compare
+    assert "serial" not in output
+    assert "speedup" not in output
+    values = estimates(output)
+    assert len(values) == 1 and abs(values[0] - math.pi) < 0.2, output
+
+
+def test_demo_configuration_in_current_folder(tmp_path):
+    """
+    A nexus-demo.pfg in the current folder beats the shipped configuration, and the command
+    line beats both
+    """
+    (tmp_path / "nexus-demo.pfg").write_text(
+        textwrap.dedent(
+            """
+            nexus-demo:
+                samples = 40000
+                batches = 8
+                serial = no
+                team.size = 3
+            """
+        ).lstrip()
+    )
+    result = demo(tmp_path)
+    assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert crews(result.stdout) == 3
+    assert "40,000 darts" in result.stdout
+    result = demo(tmp_path, "--team.size=1")
+    assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert crews(result.stdout) == 1
+
+
+def test_demo_bad_team_size(tmp_path):
+    """
+    A bad team size on the command line stops the demo with an error that names it
+    """
+    result = demo(tmp_path, "--samples=4000", "--batches=4", "--team.size=0")
+    assert result.returncode != 0, result.stdout
+    text = result.stdout + result.stderr
+    assert "size" in text and "0" in text, text
+    assert "positive" in text, text
+
+
+def test_demo_bad_team_size_is_reported_without_traceback(tmp_path):
+    """
+    A configuration mistake is the user's, not the program's: the demo says what is wrong and
+    exits with a status, without a traceback of its insides
+    """
+    result = demo(tmp_path, "--samples=4000", "--batches=4", "--team.size=0")
+    assert result.returncode != 0, result.stdout
+    assert "expected a positive number of crews" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+
+
+# end of file
