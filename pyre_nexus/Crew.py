@@ -638,12 +638,14 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
             alive = False
         # note when
         self.heard = time.monotonic()
-        # extract the frames
-        frames = self.wire.frames()
-        # note the revocations right away, so they catch the tasks they are about
-        self.revoked.update(tid for kind, tid, *_ in frames if kind == Wire.REVOKE)
-        # and add the rest to the backlog
-        self.backlog.extend(frame for frame in frames if frame[0] != Wire.REVOKE)
+        # go through the frames
+        for frame in self.wire.frames():
+            # note the revocations right away, so they catch the tasks they are about
+            if frame[0] == Wire.REVOKE:
+                self.revoked.add(frame[1])
+            # and add the rest to the backlog
+            else:
+                self.backlog.append(frame)
         # all done
         return alive
 

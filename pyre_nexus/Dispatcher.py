@@ -63,17 +63,26 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
         # a signal got in the way; handle the alarms and try again on the next pass
         except InterruptedError:
             selection = ()
+        # the piles
+        read = self._read
+        write = self._write
         # dispatch the events
         for key, mask in selection:
             # get the descriptor
             fd = key.fileobj
             # read handlers first, so a report that arrives with an EOF is not lost
             if mask & selectors.EVENT_READ:
-                self.dispatch(index=self._read, key=fd)
+                self.dispatch(index=read, key=fd)
             if mask & selectors.EVENT_WRITE:
-                self.dispatch(index=self._write, key=fd)
-            # settle the kernel's view of this descriptor
-            self._reconcile(key=fd)
+                self.dispatch(index=write, key=fd)
+            # the interest in this descriptor now
+            interest = (selectors.EVENT_READ if read.get(fd) else 0) | (
+                selectors.EVENT_WRITE if write.get(fd) else 0
+            )
+            # unless the handlers left it as the kernel has it, as they mostly do
+            if interest != key.events or interest == 0:
+                # settle the kernel's view of this descriptor
+                self._reconcile(key=fd)
         # and raise the alarms that came due
         self.awaken()
         # all done

@@ -161,7 +161,7 @@ class Future(concurrent.futures.Future):
         return self._settle(state=CANCELLED_AND_NOTIFIED, notify="add_cancelled")
 
     # meta-methods
-    def __init__(self, team, label, payload, deadline=None):
+    def __init__(self, team, tid, name, payload, deadline=None):
         # N.B.: the base class initializer is skipped on purpose: it builds a condition, with
         # a lock and a queue, that costs a kilobyte a future and is only needed by threads
         # that wait on it, so it is built when first asked for
@@ -171,10 +171,11 @@ class Future(concurrent.futures.Future):
         self._waiters = []
         self._done_callbacks = []
         # bookkeeping owned by my team
-        # the team that owns me
+        # the team that owns me, and my task id within it
         self.team = team
-        # a short description of the task, for error messages
-        self.label = label
+        self.tid = tid
+        # the name of the callable, for error messages
+        self.name = name
         # the pickled task; released once the outcome is known
         self.payload = payload
         # the longest the task may run, in seconds; {None} for no limit
@@ -190,6 +191,13 @@ class Future(concurrent.futures.Future):
         self.cancellation = None
         # all done
         return
+
+    @property
+    def label(self):
+        """
+        A short description of my task, for messages
+        """
+        return f"task {self.tid} ({self.name})"
 
     def __repr__(self):
         # show the task and my state

@@ -435,7 +435,7 @@ class Foreman(Plain, Peer, implements=Team):
             raise exceptions.TeamClosed(team=str(self))
         # name it
         tid = next(self.tids)
-        label = f"task {tid} ({getattr(fn, '__qualname__', None) or type(fn).__qualname__})"
+        name = getattr(fn, "__qualname__", None) or type(fn).__qualname__
         # the team's deadline, unless the caller gave one
         deadline = self.policy.patience if deadline is None else (float(deadline) or None)
         # serialize it now, so a task that can't travel fails here and nothing is sent
@@ -444,15 +444,13 @@ class Foreman(Plain, Peer, implements=Team):
         # if it can't
         except Codec.unpicklable as error:
             # fail its future
-            future = Future(team=self, label=label, payload=None)
-            future.tid = tid
+            future = Future(team=self, tid=tid, name=name, payload=None)
             future.set_exception(
-                exceptions.UnpicklableTask(what=label, error=f"{type(error).__name__}: {error}")
+                exceptions.UnpicklableTask(what=future.label, error=f"{type(error).__name__}: {error}")
             )
             return future
         # make the future
-        future = Future(team=self, label=label, payload=payload, deadline=deadline)
-        future.tid = tid
+        future = Future(team=self, tid=tid, name=name, payload=payload, deadline=deadline)
         # queue it
         queue = self.queue
         queue.append(future)
