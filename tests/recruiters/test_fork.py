@@ -207,11 +207,12 @@ def test_pool_leaves_no_process(make_team):
 
 
 # death of the team
-def test_team_killed_while_busy(tmp_path):
+@pytest.mark.parametrize("mode", ["busy", "idle"])
+def test_team_killed(tmp_path, mode):
     """
-    A team SIGKILLed while its workers run long tasks takes them with it
+    A team SIGKILLed while its workers run long tasks, or wait for work, takes them with it
     """
-    process, pids = doomed(tmp_path, "busy")
+    process, pids = doomed(tmp_path, mode)
     try:
         # the workers are alive
         assert len(pids) == 2 and all(alive(pid) for pid in pids)
@@ -227,27 +228,6 @@ def test_team_killed_while_busy(tmp_path):
             process.kill()
             status(process)
         # never leave a worker behind, whatever happened
-        for pid in pids:
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
-
-
-def test_team_killed_while_idle(tmp_path):
-    """
-    A team SIGKILLed while its workers wait for work takes them with it
-    """
-    process, pids = doomed(tmp_path, "idle")
-    try:
-        assert len(pids) == 2 and all(alive(pid) for pid in pids)
-        os.kill(process.pid, signal.SIGKILL)
-        assert status(process) == -signal.SIGKILL
-        assert wait_until(lambda: not any(alive(pid) for pid in pids), timeout=5), (
-            f"workers outlived their team: {[pid for pid in pids if alive(pid)]}"
-        )
-    finally:
-        if process.poll() is None:
-            process.kill()
-            status(process)
         for pid in pids:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)

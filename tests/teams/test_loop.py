@@ -57,7 +57,6 @@ def test_host_keeps_serving(make_team):
     future = staff.submit(tasks.nap, 0.6, "slept")
     future.add_done_callback(done)
     # run the host's loop
-    start = time.monotonic()
     dispatcher.watch()
     # the task finished, through the callback
     assert [value for _, value in finished] == ["slept"]

@@ -11,7 +11,6 @@ each, futures in workplan order, and no crew or worker left behind
 
 # externals
 import functools
-import os
 
 import pytest
 
@@ -20,28 +19,10 @@ from pyre_nexus.exceptions import Casualty
 
 # the tasks
 from tests import tasks
+from tests.conftest import children
 
 
 # helpers
-def children():
-    """
-    The live (not zombie) child processes of this process
-    """
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        # fields[0] is the state, fields[1] the parent
-        if int(fields[1]) == os.getpid() and fields[0] != "Z":
-            found.append(int(entry))
-    return found
-
-
 def runs(path):
     """
     The pids written to {path} by {tasks.tally}, one per run

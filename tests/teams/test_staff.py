@@ -20,6 +20,7 @@ from pyre_nexus.exceptions import Cancelled, RemoteTraceback, TeamClosed
 
 # the tasks
 from tests import tasks
+from tests.conftest import alive
 
 
 # generous, so a loaded machine does not fail a test; each test has a 60 s budget anyway
@@ -27,17 +28,6 @@ PATIENCE = 30
 
 
 # helpers
-def alive(pid):
-    """
-    Whether {pid} is a live process; a zombie is not alive
-    """
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def poll(condition, timeout=PATIENCE, interval=0.01):
     """
     Poll {condition} until it holds or {timeout} seconds pass; return its last value
