@@ -8,6 +8,7 @@
 import collections
 import functools
 import os
+import select
 import socket
 import time
 import traceback
@@ -444,6 +445,12 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
             kind, tid, _, _, body = self.backlog.popleft()
             # tasks
             if kind == Wire.TASK:
+                # the reports of the tasks before it go out first, so the team never charges
+                # this task for the time they spent waiting in my outbox
+                if self.wire.outbox and not self._deliver():
+                    # the team is gone
+                    self.stop()
+                    return False
                 # carry it out and report
                 healthy = self._carry(channel=channel, tid=tid, body=body, **kwds)
                 # if i can't go on
@@ -728,6 +735,24 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
             # and say so
             return False
         # all good
+        return True
+
+    def _deliver(self):
+        """
+        Wait until my reports are written; {False} if the team is gone
+        """
+        # the descriptor to wait on
+        fd = Wire._descriptor(self.channel.outbound)
+        # carefully
+        try:
+            # as long as something is left
+            while not self.wire.flush():
+                # wait for room
+                select.select([], [fd], [])
+        # if the team is gone
+        except OSError:
+            return False
+        # all written
         return True
 
     def _finish(self):

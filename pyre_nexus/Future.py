@@ -128,10 +128,21 @@ class Future(concurrent.futures.Future):
                 waiter.add_cancelled(self)
             # and say so
             return False
-        # otherwise, i'm running
-        self._state = RUNNING
+        # a waiting task is running now
+        if self._state is PENDING:
+            self._state = RUNNING
         # say so
         return True
+
+    def set_pending(self):
+        """
+        Mark a task that was running as waiting again, e.g. after its crew died
+        """
+        # only a running task goes back
+        if self._state is RUNNING:
+            self._state = PENDING
+        # all done
+        return
 
     def set_result(self, result):
         """

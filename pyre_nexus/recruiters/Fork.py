@@ -199,6 +199,13 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
 
         N.B.: this is an event handler; careful with its return value
         """
+        # a readable watch means the worker has exited; while it is a zombie its pid, and so
+        # its process group, cannot be reused, so this is the moment to end the processes its
+        # tasks started, which would otherwise outlive it
+        try:
+            os.killpg(crew.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         # collect the status
         exited, status = channel.reap()
         # if it has not exited after all

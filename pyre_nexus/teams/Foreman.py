@@ -80,8 +80,8 @@ class Foreman(Plain, Peer, implements=Team):
     initializer = pyre.properties.object(default=None)
     initializer.doc = "a callable, or the 'module:function' name of one, run by every crew once"
 
-    initargs = pyre.properties.object(default=())
-    initargs.doc = "the positional arguments of the initializer"
+    initargs = pyre.properties.list(default=())
+    initargs.doc = "the positional arguments of the initializer; strings when set in a file"
 
     # the team side crew class
     crew = Crew
@@ -270,7 +270,7 @@ class Foreman(Plain, Peer, implements=Team):
             # count this one
             task.retries += 1
             # and put it at the head of the queue, so a retry does not wait behind everything
-            self.queue.appendleft(task)
+            self.putback(task=task)
             # all done
             return
         # otherwise, it has failed for good
@@ -400,14 +400,14 @@ class Foreman(Plain, Peer, implements=Team):
             # a task whose frame never fully went out never started
             if not task.done() and crew.sent is not None and task.mark > crew.sent:
                 # so it goes back to the queue, blameless
-                self.queue.appendleft(task)
+                self.putback(task=task)
             # if nobody settled it yet
             elif not task.done():
                 # it is a suspect
                 task.deaths += 1
                 # give it another chance, if it has one
                 if task.deaths < self.policy.casualties:
-                    self.queue.appendleft(task)
+                    self.putback(task=task)
                 # otherwise, blame it
                 else:
                     self.abandon(
@@ -573,7 +573,20 @@ class Foreman(Plain, Peer, implements=Team):
             # if nobody settled it
             if not task.done():
                 # queue it again
-                self.queue.appendleft(task)
+                self.putback(task=task)
+        # all done
+        return
+
+    def putback(self, task):
+        """
+        Put {task} back at the head of the queue, waiting again
+        """
+        # no crew holds it
+        task.crew = None
+        # it is not running any more
+        task.set_pending()
+        # and it goes first
+        self.queue.appendleft(task)
         # all done
         return
 
@@ -737,6 +750,12 @@ class Foreman(Plain, Peer, implements=Team):
                         "to share a host's loop, configure the host with it too"
                     ),
                 )
+        # the initializer must be importable and picklable, with its arguments
+        elif trait in ("initializer", "initargs"):
+            try:
+                self.serializeInitializer()
+            except exceptions.ConfigurationError as problem:
+                yield problem
         # the recruiter must resolve, and be sound itself
         elif trait == "recruiter":
             try:
@@ -762,7 +781,7 @@ class Foreman(Plain, Peer, implements=Team):
         "casualties": (1, "a positive number of crew deaths"),
         "maxtasks": (0, "zero for no limit, or a positive number of tasks per crew"),
     }
-    checked = (*counts, "deadline", "dispatcher", "recruiter")
+    checked = (*counts, "deadline", "dispatcher", "recruiter", "initializer", "initargs")
 
     # meta-methods
     def __init__(self, **kwds):

@@ -453,3 +453,17 @@ def test_dismissal_escalates(make_team, tmp_path, ignore_term, expected):
 
 
 # end of file
+
+
+def test_grandchildren_end_with_their_worker(make_team):
+    """
+    A process started by a task is in its worker's process group, and ends when the worker
+    leaves, even when the worker leaves in good order
+    """
+    staff = make_team("staff", size=1)
+    grandchild = staff.submit(tasks.spawn_sleeper, 60).result(timeout=30)
+    assert alive(grandchild)
+    # dismiss the crew
+    staff.shutdown(wait=True)
+    # and its group went with it
+    assert wait_until(lambda: not alive(grandchild), timeout=10), "a grandchild outlived its crew"

@@ -681,3 +681,32 @@ def test_worker_that_closes_its_channel(make_team):
 
 
 # end of file
+
+
+def test_report_is_delivered_before_the_next_task_starts(make_team):
+    """
+    A large report that does not fit the channel at once goes out before the worker starts
+    the next task, so the next task's running time is not charged to the reported one
+    """
+    staff = make_team("staff", size=1, deadline="2*s")
+    warm(staff)
+    # a result larger than any pipe buffer, then a task that outlives the deadline
+    big = staff.submit(tasks.fault_blob, 4 * 1024 * 1024)
+    slow = staff.submit(tasks.nap, 3, "slow")
+    assert together(staff, big, slow)
+    # the big one made its deadline: its report was not held back while the slow one ran
+    assert len(big.result(timeout=30)) == 4 * 1024 * 1024
+    # and the slow one is the one that ran past it
+    assert isinstance(slow.exception(timeout=30), exceptions.DeadlineExceeded)
+
+
+def test_requeued_task_is_not_running(make_team, tmp_path):
+    """
+    A task put back in the queue after its crew died waits again: it is not running
+    """
+    staff = make_team("staff", size=1, casualties=2)
+    path = tmp_path / "runs"
+    future = staff.submit(tasks.fault_killer, str(path))
+    # wait for the first death, after which the task waits for the replacement crew
+    assert staff.drive(until=lambda: path.exists() and future.running() is False, timeout=30)
+    assert not future.done() or isinstance(future.exception(), exceptions.Casualty)
