@@ -106,6 +106,24 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
         # all done
         return
 
+    def renew(self):
+        """
+        Start afresh in the child of a fork: a kernel selector of my own, no handlers and no
+        alarms; what the parent had watched is the parent's business
+        """
+        # a new selector; the inherited one shares its kernel object with the parent
+        self._selector = selectors.DefaultSelector()
+        # nothing to watch, nothing in flight, nothing forgotten
+        self._read = {}
+        self._write = {}
+        self._inflight = []
+        self._forgotten.clear()
+        # no alarms
+        self._heap = []
+        self._cancelled = 0
+        # all done
+        return self
+
     def poll(self):
         """
         The number of seconds until the next live alarm is due; {None} when there is none

@@ -5,6 +5,7 @@
 
 
 # externals
+import fcntl
 import os
 import socket
 import struct
@@ -31,6 +32,8 @@ class Wire:
     large = 1024 * 1024
     # the most buffers one gathered write takes
     gather = 512
+    # the capacity asked of pipes; linux grants up to /proc/sys/fs/pipe-max-size
+    pipesize = 1024 * 1024
 
     # message kinds, team to worker
     TASK = 1
@@ -222,6 +225,13 @@ class Wire:
         # no blocking, ever
         os.set_blocking(self._descriptor(channel.inbound), False)
         os.set_blocking(self._descriptor(channel.outbound), False)
+        # pipes as large as the system allows, so a large message moves in fewer passes
+        if not isinstance(channel, socket.socket):
+            for fd in (channel.inbound, channel.outbound):
+                try:
+                    fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, self.pipesize)
+                except OSError:
+                    pass
         # all done
         return
 

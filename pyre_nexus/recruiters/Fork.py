@@ -7,6 +7,7 @@
 # externals
 import ctypes
 import functools
+import gc
 import os
 import signal
 import sys
@@ -70,13 +71,21 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             parent, child = self.transport.open()
         except OSError as error:
             raise RecruitmentError(recruiter=self.pyre_name, reason=f"no channel: {error}")
+        # build the worker side here: pyre's component machinery run in the child would touch,
+        # and so copy, pages of the team's heap; a child that inherits it built pays nothing
+        twin = team.crew(pid=None, channel=child)
+        twin.dispatcher
         # remember who the parent is, so the child can tell whether it was orphaned at birth
         ppid = os.getpid()
-        # fork
+        # fork, with the team's objects out of the collector's sight: a collection in the child
+        # would touch, and so copy, every page of the team's heap
+        gc.freeze()
         try:
             pid = os.fork()
         # if that fails
         except OSError as error:
+            # the team collects its objects again
+            gc.unfreeze()
             # clean up
             parent.close()
             child.close()
@@ -85,8 +94,10 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # in the child
         if pid == 0:
             # become a worker; this never returns
-            self.enlist(team=team, channel=child, ppid=ppid)
-        # in the parent, the child's end belongs to the child
+            self.enlist(crew=twin, ppid=ppid)
+        # in the parent, the collector sees the team's objects again
+        gc.unfreeze()
+        # and the child's end belongs to the child
         child.close()
         # build the team side of the crew
         crew = team.crew(pid=pid, channel=parent, timer=team.timer)
@@ -257,18 +268,20 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # all done
         return
 
-    def enlist(self, team, channel, ppid):
+    def enlist(self, crew, ppid):
         """
-        Turn the child of a fork into the worker side of a crew; never returns
+        Turn the child of a fork into the worker side of {crew}; never returns
         """
         # assume the worst
         status = 1
         # carefully
         try:
             # prepare the process
-            self.detach(channel=channel, ppid=ppid)
-            # build the worker side
-            crew = team.crew(pid=os.getpid(), channel=channel)
+            self.detach(channel=crew.channel, ppid=ppid)
+            # the crew is mine now
+            crew.pid = os.getpid()
+            # with an event loop of its own, since the one it was built with is the team's copy
+            crew.dispatcher.renew()
             # initialize it
             crew.register()
             # and work until dismissed, or until the team is gone
