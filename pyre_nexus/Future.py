@@ -68,6 +68,12 @@ class Future(concurrent.futures.Future):
         """
         return self._state is CANCELLED or self._state is CANCELLED_AND_NOTIFIED
 
+    def failed(self):
+        """
+        Whether the task finished with an error
+        """
+        return self._state is FINISHED and self._exception is not None
+
     def result(self, timeout=None):
         """
         Wait at most {timeout} seconds for the outcome; return the result or raise the error
@@ -213,6 +219,20 @@ class Future(concurrent.futures.Future):
     def __repr__(self):
         # show the task and my state
         return f"<{type(self).__name__} {self.label} {self._state.lower()}>"
+
+    # my bookkeeping lives in slots: a team may hold a million of us
+    __slots__ = (
+        "team",
+        "tid",
+        "name",
+        "payload",
+        "deadline",
+        "retries",
+        "deaths",
+        "crew",
+        "mark",
+        "cancellation",
+    )
 
     # the condition, built on first use
     @property

@@ -215,7 +215,7 @@ class Tally:
         self.pending -= 1
         self.finished += 1
         # and its failure
-        if not future.cancelled() and future.exception() is not None:
+        if future.failed():
             self.failed += 1
         # all done
         return
