@@ -83,7 +83,7 @@ class Future(concurrent.futures.Future):
         # if i was cancelled
         if self._state is not FINISHED:
             # say why
-            raise self.cancellation
+            raise Cancelled(reason=self.cancellation)
         # if the task failed
         if self._exception is not None:
             # raise its error
@@ -100,7 +100,7 @@ class Future(concurrent.futures.Future):
         # if i was cancelled
         if self._state is not FINISHED:
             # say why
-            raise self.cancellation
+            raise Cancelled(reason=self.cancellation)
         # otherwise, hand over the error
         return self._exception
 
@@ -172,8 +172,9 @@ class Future(concurrent.futures.Future):
         """
         Record that the task was cancelled, and why
         """
-        # save the reason
-        self.cancellation = Cancelled(reason=reason)
+        # save the reason; the error is built when somebody asks, since a shutdown may cancel
+        # a million tasks nobody will look at
+        self.cancellation = reason
         # and settle
         return self._settle(state=CANCELLED_AND_NOTIFIED, notify="add_cancelled")
 
@@ -204,7 +205,7 @@ class Future(concurrent.futures.Future):
         # the crew that holds the task, if any, and where its frame ends in that crew's traffic
         self.crew = None
         self.mark = 0
-        # the error to raise if i was cancelled
+        # why i was cancelled, if i was
         self.cancellation = None
         # all done
         return
