@@ -33,7 +33,7 @@ setuptools.setup(
         "cloudpickle>=3.1,<4",
     ],
     extras_require={
-        "test": ["pytest>=8,<10", "pytest-timeout>=2.3,<3"],
+        "test": ["pytest>=8,<10", "pytest-timeout>=2.3,<3", "numpy>=2,<3"],
     },
     entry_points={
         "console_scripts": ["nexus-demo = pyre_nexus.apps.Demo:main"],

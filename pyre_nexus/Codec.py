@@ -7,6 +7,7 @@
 # externals
 import functools
 import pickle
+import struct
 import types
 import weakref
 
@@ -29,42 +30,109 @@ class Codec:
 
     # the errors that say an object cannot be pickled; pickle raises all of these
     unpicklable = (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError)
+    # buffers at least this large, e.g. the memory of numpy arrays, travel out of band
+    threshold = 256 * 1024
+    # the layout of a serialized form with out-of-band buffers: a marker that no pickle stream
+    # starts with, the number of buffers, the length of the pickle stream, and then the offset
+    # and size of each buffer; buffers start at multiples of {alignment}, for numpy's sake
+    marker = 0x4F
+    manifest = struct.Struct("<BIQ")
+    extent = struct.Struct("<QQ")
+    alignment = 64
 
     # interface
     @classmethod
-    def encode(cls, item):
+    def encode(cls, item, owned=True):
         """
-        Serialize {item}; raises one of {unpicklable} with the reason if that is impossible
+        Serialize {item}: a {bytes}, or a list of buffers when it holds large buffers, which
+        travel out of band instead of being copied into the pickle stream. The buffers of an
+        {owned} item are sent from where they are, so the sender must leave the item alone
+        until it is sent; the others are copied now. Raises one of {unpicklable} with the
+        reason if serializing is impossible
         """
+        # the large buffers
+        buffers = []
+
+        # the sorter of buffers
+        def sort(buffer):
+            # get the memory
+            view = buffer.raw()
+            # small ones stay in the stream
+            if view.nbytes < cls.threshold:
+                return True
+            # large ones are set aside, as they are or as a copy
+            buffers.append(view if owned else bytes(view))
+            return False
+
         # try the fast way
         try:
-            return pickle.dumps(item, protocol=5)
+            stream = pickle.dumps(item, protocol=5, buffer_callback=sort)
         # if it fails
         except cls.unpicklable:
-            # try by value; if this fails too, its error is the better explanation
-            return cloudpickle.dumps(item, protocol=5)
+            # start over, by value; if this fails too, its error is the better explanation
+            buffers.clear()
+            stream = cloudpickle.dumps(item, protocol=5, buffer_callback=sort)
+        # without large buffers, the stream is all there is
+        if not buffers:
+            return stream
+        # otherwise, lay out the buffers after the stream
+        header = cls.manifest.size + len(buffers) * cls.extent.size
+        extents = []
+        parts = [None, stream]
+        offset = header + len(stream)
+        for buffer in buffers:
+            # pad to the alignment
+            padding = -offset % cls.alignment
+            if padding:
+                parts.append(bytes(padding))
+                offset += padding
+            # record where the buffer goes
+            size = memoryview(buffer).nbytes
+            extents.append(cls.extent.pack(offset, size))
+            parts.append(buffer)
+            offset += size
+        # and describe them up front
+        parts[0] = cls.manifest.pack(cls.marker, len(buffers), len(stream)) + b"".join(extents)
+        # all done
+        return parts
 
     @classmethod
     def encodeTask(cls, fn, args, kwds):
         """
         Serialize the call {fn(*args, **kwds)}
         """
+        # the caller may change its arguments once the call is queued, so they are copied
         # functions of the main script travel by value, pickled once
         if type(fn) is types.FunctionType and fn.__module__ == "__main__":
-            return cls.encode((ByValue.of(fn), args, kwds))
+            return cls.encode((ByValue.of(fn), args, kwds), owned=False)
         # other objects of the main script, e.g. an instance of a {Task} subclass, go by value
         if getattr(fn, "__module__", None) == "__main__":
             return cloudpickle.dumps((fn, args, kwds), protocol=5)
         # the rest by reference, if possible
-        return cls.encode((fn, args, kwds))
+        return cls.encode((fn, args, kwds), owned=False)
 
-    @staticmethod
-    def decode(data):
+    @classmethod
+    def decode(cls, data):
         """
-        Rebuild an object from its serialized form
+        Rebuild an object from its serialized form; out-of-band buffers are not copied: the
+        object refers to them where they are in {data}
         """
-        # easy enough
-        return pickle.loads(data)
+        # a plain pickle stream
+        if not data or data[0] != cls.marker:
+            return pickle.loads(data)
+        # otherwise, read the manifest
+        _, count, length = cls.manifest.unpack_from(data)
+        extents = [
+            cls.extent.unpack_from(data, cls.manifest.size + index * cls.extent.size)
+            for index in range(count)
+        ]
+        # find the stream and the buffers
+        view = memoryview(data)
+        start = cls.manifest.size + count * cls.extent.size
+        stream = view[start : start + length]
+        buffers = [view[offset : offset + size] for offset, size in extents]
+        # and rebuild
+        return pickle.loads(stream, buffers=buffers)
 
     @classmethod
     def decodeTask(cls, data):
@@ -72,7 +140,7 @@ class Codec:
         Rebuild a call serialized by {encodeTask} as a callable that takes no arguments
         """
         # unpack
-        fn, args, kwds = pickle.loads(data)
+        fn, args, kwds = cls.decode(data)
         # and bind
         return functools.partial(fn, *args, **kwds) if args or kwds else fn
 

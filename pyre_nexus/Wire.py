@@ -47,15 +47,31 @@ class Wire:
     # interface
     def post(self, kind, tid=0, first=0, second=0, body=b""):
         """
-        Queue a frame for writing
+        Queue a frame for writing; the body is a bytes-like object, or a list of them that are
+        sent one after the other without being joined
         """
+        # the common case: one piece of bytes
+        if type(body) is bytes:
+            # count it
+            size = len(body)
+            self.posted += self.header.size + size
+            # queue the header
+            self.outbox.append(self.header.pack(size, tid, kind, first, second))
+            # and the body, if there is one
+            if body:
+                self.outbox.append(body)
+            # all done
+            return
+        # otherwise, flatten the pieces to bytes, so partial writes can be counted in bytes
+        pieces = [memoryview(piece).cast("B") for piece in (body if isinstance(body, list) else [body])]
+        # the size of the body
+        size = sum(len(piece) for piece in pieces)
         # count it
-        self.posted += self.header.size + len(body)
+        self.posted += self.header.size + size
         # queue the header
-        self.outbox.append(self.header.pack(len(body), tid, kind, first, second))
-        # and the body, if there is one
-        if body:
-            self.outbox.append(body)
+        self.outbox.append(self.header.pack(size, tid, kind, first, second))
+        # and the pieces
+        self.outbox.extend(piece for piece in pieces if piece)
         # all done
         return
 
