@@ -18,6 +18,7 @@ import pytest
 
 # the package
 import pyre_nexus
+from tests import tasks
 
 
 # unique team names: pyre hands back the same instance for a name it has seen before
@@ -67,6 +68,26 @@ def wait_until(condition, timeout=10.0, interval=0.01):
         if value or time.monotonic() > expiration:
             return value
         time.sleep(interval)
+
+
+def warm(staff, count=20, depth=3):
+    """
+    Run quick tasks through {staff}, {count} at a time, until its crews are up and it has seen
+    that tasks are short enough to hand each crew at least {depth} of them; a loaded machine
+    may need a few rounds
+    """
+    for _ in range(50):
+        assert list(staff.map(tasks.echo, range(count))) == list(range(count))
+        if staff.depth >= min(depth, staff.pipeline):
+            return
+    raise AssertionError(f"the team still hands out {staff.depth} task(s) at a time")
+
+
+def together(staff, *futures):
+    """
+    Whether {futures} were all handed to the same crew and none of them has been reported yet
+    """
+    return any(all(future in crew.inflight for future in futures) for crew in staff.crews)
 
 
 @pytest.fixture

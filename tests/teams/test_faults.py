@@ -28,14 +28,9 @@ import pyre
 # the package
 from pyre_nexus import exceptions
 
-# the test tasks and helpers; {tests} is a package when pytest runs from the repository root,
-# otherwise conftest put the {tests} directory on the path
-try:
-    from tests import tasks
-    from tests.conftest import alive, wait_until
-except ImportError:  # pragma: no cover
-    import tasks
-    from conftest import alive, wait_until
+# the test tasks and helpers
+from tests import tasks
+from tests.conftest import alive, together, wait_until, warm
 
 
 # how long any single outcome may take before the test calls it a hang
@@ -109,21 +104,6 @@ def workerpid(staff):
     The pid of the worker that runs the next task of {staff}
     """
     return staff.submit(tasks.pid).result(timeout=PATIENCE)
-
-
-def warm(staff, count=20):
-    """
-    Run {count} quick tasks through {staff}, so its crews are up and it has seen that tasks
-    are short, which is when it fills the pipelines of its crews
-    """
-    assert list(staff.map(tasks.echo, range(count))) == list(range(count))
-
-
-def together(staff, *futures):
-    """
-    Whether {futures} were all handed to the same crew and none of them has been reported yet
-    """
-    return any(all(future in crew.inflight for future in futures) for crew in staff.crews)
 
 
 def gone(pid, timeout=10):

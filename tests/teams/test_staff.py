@@ -20,7 +20,7 @@ from pyre_nexus.exceptions import Cancelled, RemoteTraceback, TeamClosed
 
 # the tasks
 from tests import tasks
-from tests.conftest import alive
+from tests.conftest import alive, together, warm
 
 
 # generous, so a loaded machine does not fail a test; each test has a 60 s budget anyway
@@ -314,13 +314,16 @@ def test_cancel_pipelined(make_team, tmp_path):
     running, and the crew goes on working
     """
     staff = make_team("staff", size=1, pipeline=2)
+    # short tasks first, so the team hands its crew two tasks at a time
+    warm(staff, depth=2)
     marker = tmp_path / "ran"
     pidfile = tmp_path / "pid"
     # a long task that runs
     running = staff.submit(tasks.announce, str(pidfile), 1.0, "running")
     # and one that sits in the pipeline behind it
     pending = staff.submit(tasks.tally, str(marker))
-    # wait until the crew holds both
+    # the crew holds both
+    assert together(staff, running, pending)
     pid = started(staff, running, pidfile)
     assert pending.cancel() is True
     assert pending.cancelled()
