@@ -99,8 +99,9 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
                 team.lost(crew=self, reason=f"{self} sent a bad registration", suspect=False)
                 # so stop listening
                 return False
-            # learn where my twin lives
-            self.host, self.pid = Codec.decode(body)
+            # learn where my twin lives; its id stays the one my recruiter gave me, since
+            # that is what the recruiter signals, and a twin must not be able to pick a target
+            self.host, _ = Codec.decode(body)
             # listen for reports from now on
             self.dispatcher.whenReadReady(
                 channel=channel, call=functools.partial(self.monitor, team=team)
