@@ -329,7 +329,7 @@ class Foreman(Plain, Peer, implements=Team):
         # a crew that never registered is a failed recruitment
         failed = unfit or crew.state == crew.recruited
         # the task it may have been running stays with it until its fate is known
-        self.release(crew=crew, keep=1 if suspect else 0)
+        self.reclaim(crew=crew, keep=1 if suspect else 0)
         # let go of the channel
         crew.resign()
         crew.state = crew.lost
@@ -351,7 +351,7 @@ class Foreman(Plain, Peer, implements=Team):
         # leave a note
         self.debug.log(f"{crew}: killed: {reason}")
         # whatever it still holds never started, since the running task was settled
-        self.release(crew=crew, keep=0)
+        self.reclaim(crew=crew, keep=0)
         # let go of the channel
         crew.resign()
         crew.state = crew.lost
@@ -417,7 +417,7 @@ class Foreman(Plain, Peer, implements=Team):
                         ),
                     )
         # anything behind it never started
-        self.release(crew=crew, keep=0)
+        self.reclaim(crew=crew, keep=0)
         # replace the crew, if the work needs it
         self.replenish()
         # and see whether the team is done
@@ -559,7 +559,7 @@ class Foreman(Plain, Peer, implements=Team):
         # do not reschedule
         return None
 
-    def release(self, crew, keep):
+    def reclaim(self, crew, keep):
         """
         Put the tasks {crew} holds back at the head of the queue, except the first {keep}
         """
