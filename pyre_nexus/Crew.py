@@ -75,7 +75,7 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         # use the team's event loop
         self.dispatcher = team.dispatcher
         # frame my traffic
-        self.wire = Wire(channel=self.channel)
+        self.wire = Wire(channel=self.channel, side=self.side)
         # and wait for the registration of my twin
         self.dispatcher.whenReadReady(
             channel=self.channel, call=functools.partial(self.activate, team=team)
@@ -404,7 +404,7 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         # mark me as the twin
         self.twin = True
         # frame my traffic
-        self.wire = Wire(channel=self.channel)
+        self.wire = Wire(channel=self.channel, side=self.side)
         # send my registration as soon as the channel takes it
         self.dispatcher.whenWriteReady(channel=self.channel, call=self.checkin)
         # all done
@@ -534,11 +534,13 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
             if self.twin and self.wire.pending():
                 # so wait for it
                 self._finish()
-            # close it
-            try:
-                self.channel.close()
-            except OSError:
-                pass
+            # close it, and its side channel
+            for channel in (self.channel, self.side):
+                try:
+                    if channel is not None:
+                        channel.close()
+                except OSError:
+                    pass
             # remember how much went out, and forget the wire
             self.sent = self.wire.sent
             self.wire = None
@@ -555,8 +557,10 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         super().__init__(**kwds)
         # my twin's id, assigned by my recruiter: a process id for local workers
         self.pid = pid
-        # the channel to my twin
+        # the channel to my twin, and the unix socket beside it that carries the descriptors of
+        # shared memory, if my recruiter made one
         self.channel = channel
+        self.side = None
         # where my twin lives
         self.host = socket.gethostname()
         # framed traffic over my channel; built when the conversation starts
@@ -608,8 +612,8 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         # carefully
         try:
             return self.wire.frames()
-        # if my twin sent something i cannot accept
-        except Wire.Oversized as error:
+        # if my twin sent something i cannot accept, or announced shared memory it never sent
+        except (Wire.Oversized, OSError) as error:
             # it is no twin of mine
             self.warning.log(f"{self}: {error}")
             return [(None, 0, 0, 0, b"")]

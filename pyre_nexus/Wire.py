@@ -6,6 +6,7 @@
 
 # externals
 import fcntl
+import mmap
 import os
 import socket
 import struct
@@ -34,6 +35,12 @@ class Wire:
     gather = 512
     # the capacity asked of pipes; linux grants up to /proc/sys/fs/pipe-max-size
     pipesize = 1024 * 1024
+    # bodies at least this big travel in shared memory, when there is a side channel for it
+    shared = 1024 * 1024
+    # the bit of the kind that marks a frame whose body is in shared memory
+    SHARED = 0x80
+    # how long to wait for a descriptor that a frame announced, in seconds
+    patience = 10.0
 
     # message kinds, team to worker
     TASK = 1
@@ -66,6 +73,10 @@ class Wire:
         pieces = [memoryview(piece).cast("B") for piece in (body if isinstance(body, list) else [body])]
         # the size of the body
         size = sum(len(piece) for piece in pieces)
+        # a large body, with a side channel to pass descriptors
+        if size >= self.shared and self.side is not None:
+            # goes through shared memory
+            return self.share(kind=kind, tid=tid, first=first, second=second, pieces=pieces)
         # count it
         self.posted += self.header.size + size
         # queue the header
@@ -179,7 +190,12 @@ class Wire:
             start = position + hsize
             body = bytes(inbox[start : start + size])
             position = start + size
-            # and record the frame
+            # a body in shared memory
+            if kind & self.SHARED:
+                # gets mapped
+                kind &= ~self.SHARED
+                body = self.receive()
+            # record the frame
             frames.append((kind, tid, first, second, body))
         # drop what was consumed
         del inbox[:position]
@@ -191,6 +207,55 @@ class Wire:
                 self._adopt(size)
         # all done
         return frames
+
+    def share(self, kind, tid, first, second, pieces):
+        """
+        Send a body through an anonymous shared memory file: the file goes over the side
+        channel, the frame that announces it over the channel, with no body. The file has no
+        name, so nothing is left behind, whoever dies: the kernel frees it with the last
+        descriptor and mapping
+        """
+        # make the file
+        fd = os.memfd_create("pyre_nexus", os.MFD_CLOEXEC)
+        # carefully, so the descriptor is never leaked
+        try:
+            # fill it
+            for piece in pieces:
+                while piece:
+                    piece = piece[os.write(fd, piece) :]
+            # and pass it; the peer finds it before the frame that announces it
+            socket.send_fds(self.side, [b"\0"], [fd])
+        # either way, my copy of the descriptor goes
+        finally:
+            os.close(fd)
+        # announce it
+        self.posted += self.header.size
+        self.outbox.append(self.header.pack(0, tid, kind | self.SHARED, first, second))
+        # all done
+        return
+
+    def receive(self):
+        """
+        Map the shared memory file that a frame announced; its contents are the frame's body
+        """
+        # get the file, which was sent before the frame that announced it
+        _, fds, _, _ = socket.recv_fds(self.side, 1, 1)
+        # a frame that announced a file that never came is a broken conversation
+        if not fds:
+            raise ConnectionError("a frame announced shared memory that never came")
+        fd = fds[0]
+        # carefully, so the descriptor is never leaked
+        try:
+            # its size is the size of the body
+            size = os.fstat(fd).st_size
+            # check it
+            if self.limit is not None and size > self.limit:
+                raise self.Oversized(size=size, limit=self.limit)
+            # and map it; the mapping lives as long as what is built over it
+            return memoryview(mmap.mmap(fd, size))
+        # my copy of the descriptor goes
+        finally:
+            os.close(fd)
 
     def pending(self):
         """
@@ -208,9 +273,14 @@ class Wire:
             super().__init__(f"a frame of {size} bytes exceeds the limit of {limit} bytes")
 
     # meta-methods
-    def __init__(self, channel, limit=None):
+    def __init__(self, channel, limit=None, side=None):
         # save the channel
         self.channel = channel
+        # and the unix socket that carries descriptors alongside it, if any; it blocks, since a
+        # descriptor is always there before the frame that announces it, but not forever
+        self.side = side
+        if side is not None:
+            side.settimeout(self.patience)
         # the largest body i accept; {None} for no limit
         self.limit = limit
         # the frames waiting to be written, as a list of buffers

@@ -90,3 +90,37 @@ def test_arrays_round_trip_through_a_staff(make_team, size):
     staff = make_team("staff", size=1)
     array = numpy.random.default_rng(size).random(size)
     assert numpy.array_equal(staff.submit(tasks.echo, array).result(timeout=60), array)
+
+
+def test_shared_memory_leaves_nothing_behind(make_team):
+    """
+    Large bodies travel through anonymous shared memory: after many of them, the team holds no
+    extra descriptor and, once the results are dropped, no mapping of it
+    """
+    import gc
+    import os
+
+    def descriptors():
+        return len(os.listdir("/proc/self/fd"))
+
+    def mappings():
+        with open("/proc/self/maps") as maps:
+            return sum("memfd:pyre_nexus" in line for line in maps)
+
+    staff = make_team("staff", size=2)
+    array = numpy.arange(1 << 19, dtype=numpy.float64)  # 4 MiB
+    # warm up, so both crews and their channels are there before counting
+    warmup = [staff.submit(tasks.echo, array) for _ in range(2)]
+    assert all(numpy.array_equal(future.result(timeout=60), array) for future in warmup)
+    assert len(staff.crews) == 2
+    del warmup
+    gc.collect()
+    before = descriptors()
+    results = [staff.submit(tasks.echo, array) for _ in range(20)]
+    assert all(numpy.array_equal(future.result(timeout=60), array) for future in results)
+    # the results live in shared memory until they are dropped
+    assert mappings() > 0
+    del results
+    gc.collect()
+    assert mappings() == 0
+    assert descriptors() == before

@@ -10,6 +10,7 @@ import functools
 import gc
 import os
 import signal
+import socket
 import sys
 import traceback
 
@@ -71,9 +72,17 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             parent, child = self.transport.open()
         except OSError as error:
             raise RecruitmentError(recruiter=self.pyre_name, reason=f"no channel: {error}")
+        # and the unix socket pair beside it, for the descriptors of shared memory
+        try:
+            side, twinside = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        except OSError as error:
+            parent.close()
+            child.close()
+            raise RecruitmentError(recruiter=self.pyre_name, reason=f"no side channel: {error}")
         # build the worker side here: pyre's component machinery run in the child would touch,
         # and so copy, pages of the team's heap; a child that inherits it built pays nothing
         twin = team.crew(pid=None, channel=child)
+        twin.side = twinside
         twin.dispatcher
         # remember who the parent is, so the child can tell whether it was orphaned at birth
         ppid = os.getpid()
@@ -87,8 +96,8 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             # the team collects its objects again
             gc.unfreeze()
             # clean up
-            parent.close()
-            child.close()
+            for channel in (parent, child, side, twinside):
+                channel.close()
             # and complain
             raise RecruitmentError(recruiter=self.pyre_name, reason=f"fork failed: {error}")
         # in the child
@@ -97,10 +106,12 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             self.enlist(crew=twin, ppid=ppid)
         # in the parent, the collector sees the team's objects again
         gc.unfreeze()
-        # and the child's end belongs to the child
+        # and the child's ends belong to the child
         child.close()
+        twinside.close()
         # build the team side of the crew
         crew = team.crew(pid=pid, channel=parent, timer=team.timer)
+        crew.side = side
         # watch for the exit of the child
         try:
             vigil = Vigil(pid=pid)
@@ -110,6 +121,7 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             parent.close()
+            side.close()
             raise RecruitmentError(
                 recruiter=self.pyre_name, reason=f"cannot watch the worker: {error} (pidfd_open needs Linux 5.3)"
             )
@@ -277,7 +289,7 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # carefully
         try:
             # prepare the process
-            self.detach(channel=crew.channel, ppid=ppid)
+            self.detach(channel=crew.channel, side=crew.side, ppid=ppid)
             # the crew is mine now
             crew.pid = os.getpid()
             # with an event loop of its own, since the one it was built with is the team's copy
@@ -305,7 +317,7 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             # and go
             os._exit(status)
 
-    def detach(self, channel, ppid):
+    def detach(self, channel, side, ppid):
         """
         Cut the ties to the team that a worker must not keep
         """
@@ -321,8 +333,8 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             signal.signal(number, signal.SIG_DFL)
         # lead a process group, so the processes my tasks start can be ended with me
         os.setpgid(0, 0)
-        # keep the standard streams and my channel
-        keep = {0, 1, 2, *self.descriptors(channel)}
+        # keep the standard streams, my channel and its side channel
+        keep = {0, 1, 2, side.fileno(), *self.descriptors(channel)}
         # every other descriptor is the team's: listening sockets, other crews' channels, the
         # team's event loop; letting them go also lets other crews see the team's EOF. each
         # is pointed at /dev/null rather than closed, so a stale python object that closes its
