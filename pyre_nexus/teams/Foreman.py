@@ -136,7 +136,7 @@ class Foreman(Plain, Peer, implements=Team):
         # figure out when to give up
         expiration = None if timeout is None else time.monotonic() + timeout
         # get my event loop
-        dispatcher = self.dispatcher
+        dispatcher = self.policy.loop
         # go around
         while not until():
             # how long to wait
@@ -870,6 +870,8 @@ class Policy:
 
     # meta-methods
     def __init__(self, team):
+        # the event loop
+        self.loop = team.dispatcher
         # the counts
         self.size = team.size
         self.pipeline = team.pipeline
@@ -886,7 +888,17 @@ class Policy:
         return
 
     # keep them compact
-    __slots__ = ("size", "pipeline", "retries", "casualties", "maxtasks", "patience", "setup", "tolerance")
+    __slots__ = (
+        "loop",
+        "size",
+        "pipeline",
+        "retries",
+        "casualties",
+        "maxtasks",
+        "patience",
+        "setup",
+        "tolerance",
+    )
 
 
 # the exit handler
