@@ -41,10 +41,11 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
     Recruit crews by forking the team's process
 
     The worker is a copy of the team at the moment of recruitment, so it needs nothing
-    importable by name. The child lets go of every descriptor it inherited except its channel
-    and the standard streams, ignores the team's SIGINT, leads its own process group so the
-    processes its tasks start die with it, and asks the kernel to kill it if the team dies, so
-    no worker outlives its team, even one that was SIGKILLed
+    importable by name. The child lets go of every descriptor it inherited except its channel,
+    the socket beside it that carries shared memory, and the standard streams, ignores the
+    team's SIGINT, leads its own process group so the processes its tasks start die with it,
+    and asks the kernel to kill it if the team dies, so no worker outlives its team, even one
+    that was SIGKILLed
     """
 
     # user configurable state
@@ -81,7 +82,7 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             raise RecruitmentError(recruiter=self.pyre_name, reason=f"no side channel: {error}")
         # build the worker side here: pyre's component machinery run in the child would touch,
         # and so copy, pages of the team's heap; a child that inherits it built pays nothing
-        twin = team.crew(pid=None, channel=child)
+        twin = team.crew(pid=None, channel=child, timer=team.timer)
         twin.side = twinside
         twin.dispatcher
         # remember who the parent is, so the child can tell whether it was orphaned at birth
