@@ -5,6 +5,8 @@
 # make bench    set up, then run the benchmarks against the peers
 
 PYTHON ?= python3
+# extra options of the benchmarks, e.g. make bench BENCH='--quick' or BENCH='--cases A,B'
+BENCH ?=
 VENV ?= .venv
 BIN = $(VENV)/bin
 # the marker of a finished set up; redone when the package metadata changes
@@ -20,7 +22,7 @@ test: $(READY)
 
 bench: $(READY)
 	$(BIN)/pip install --quiet -r benchmarks/requirements.txt
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(BENCH)
 
 setup: $(READY)
 
