@@ -88,14 +88,18 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # remember who the parent is, so the child can tell whether it was orphaned at birth
         ppid = os.getpid()
         # fork, with the team's objects out of the collector's sight: a collection in the child
-        # would touch, and so copy, every page of the team's heap
-        gc.freeze()
+        # would touch, and so copy, every page of the team's heap; unless the application froze
+        # objects of its own, which thawing ours would thaw too
+        freeze = gc.get_freeze_count() == 0
+        if freeze:
+            gc.freeze()
         try:
             pid = os.fork()
         # if that fails
         except OSError as error:
             # the team collects its objects again
-            gc.unfreeze()
+            if freeze:
+                gc.unfreeze()
             # clean up
             for channel in (parent, child, side, twinside):
                 channel.close()
@@ -106,7 +110,8 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             # become a worker; this never returns
             self.enlist(crew=twin, ppid=ppid)
         # in the parent, the collector sees the team's objects again
-        gc.unfreeze()
+        if freeze:
+            gc.unfreeze()
         # and the child's ends belong to the child
         child.close()
         twinside.close()

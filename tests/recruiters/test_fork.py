@@ -472,3 +472,20 @@ def test_grandchildren_end_with_their_worker(make_team):
     staff.shutdown(wait=True)
     # and its group went with it
     assert wait_until(lambda: not alive(grandchild), timeout=10), "a grandchild outlived its crew"
+
+
+def test_recruiting_leaves_the_applications_frozen_objects_alone(make_team):
+    """
+    An application that froze objects of its own, e.g. before forking servers, finds them
+    still frozen after its team recruits crews
+    """
+    import gc
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        staff = make_team("staff", size=2)
+        assert staff.submit(tasks.pid).result(timeout=30) > 0
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()
