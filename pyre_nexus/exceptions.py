@@ -18,6 +18,7 @@ import signal
 
 # the framework
 import pyre.nexus.exceptions
+from pyre.units.Dimensional import Dimensional
 
 
 # the base
@@ -207,8 +208,9 @@ class ConfigurationError(NexusError, ValueError):
 
     # meta-methods
     def __init__(self, component="component", trait="trait", value=None, accepted="", **kwds):
-        # build the description
-        description = f"{component}.{trait}: bad value {value!r}; expected {accepted}"
+        # build the description; quantities show as they are written, e.g. -1.0*s
+        shown = str(value) if isinstance(value, Dimensional) else value
+        description = f"{component}.{trait}: bad value {shown!r}; expected {accepted}"
         # chain up
         super().__init__(description=description, **kwds)
         # save

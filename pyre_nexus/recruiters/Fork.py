@@ -215,7 +215,7 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             ConfigurationError(
                 component=self.pyre_name or self.pyre_family(),
                 trait=trait,
-                value=str(value) if isinstance(value, Dimensional) else value,
+                value=value,
                 accepted=accepted,
             )
         )

@@ -822,8 +822,7 @@ class Foreman(Plain, Peer, implements=Team):
         return exceptions.ConfigurationError(
             component=self.pyre_name or self.pyre_family(),
             trait=trait,
-            # quantities render as they are written, e.g. -1.0*s
-            value=str(value) if isinstance(value, Dimensional) else value,
+            value=value,
             accepted=accepted,
         )
 

@@ -17,7 +17,6 @@ import gc
 import os
 import signal
 import threading
-import time
 import weakref
 
 import pytest
@@ -225,14 +224,11 @@ def test_team_deadline_kills_an_overdue_task(make_team):
     # warm up, so the clock below does not include the recruitment
     first = workerpid(staff)
     # run a task that takes far longer than the deadline
-    start = time.monotonic()
     future = staff.submit(tasks.nap, 5, "late")
     error = future.exception(timeout=PATIENCE)
-    elapsed = time.monotonic() - start
-    # it was cut short
+    # it was cut short: had it finished, it would have a result
     assert isinstance(error, exceptions.DeadlineExceeded), repr(error)
     assert isinstance(error, TimeoutError)
-    assert elapsed < 4, f"the deadline fired after {elapsed:.2f} s"
     assert error.deadline == pytest.approx(0.3)
     # its worker was the one that ran it, and it is gone
     assert error.pid == first
@@ -255,12 +251,9 @@ def test_deadline_per_submission(make_team):
     staff = make_team("staff", size=1)
     first = workerpid(staff)
     # an overdue task
-    start = time.monotonic()
     error = staff.options(deadline=0.2).submit(tasks.nap, 5).exception(timeout=PATIENCE)
-    elapsed = time.monotonic() - start
     assert isinstance(error, exceptions.DeadlineExceeded), repr(error)
     assert isinstance(error, TimeoutError)
-    assert elapsed < 4, f"the deadline fired after {elapsed:.2f} s"
     assert error.pid == first
     assert gone(first)
     # the team itself has no deadline: a task longer than the one above is fine
@@ -644,17 +637,14 @@ def test_worker_that_closes_its_channel(make_team):
     staff = make_team("staff", size=1)
     victim = workerpid(staff)
     grace = staff.recruiter.grace / pyre.units.SI.second
-    start = time.monotonic()
     future = staff.submit(tasks.fault_blind, 60)
     try:
         error = future.exception(timeout=grace + 10)
     except concurrent.futures.TimeoutError:
         pytest.fail("a worker that closed its channel was not detected")
-    elapsed = time.monotonic() - start
     assert isinstance(error, exceptions.NexusError), repr(error)
     assert isinstance(error, exceptions.Casualty), repr(error)
     assert error.pid == victim
-    assert elapsed < grace + 5, f"detected after {elapsed:.2f} s"
     assert gone(victim)
     # the team carries on, on a replacement
     assert workerpid(staff) != victim
