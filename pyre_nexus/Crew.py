@@ -75,7 +75,7 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         # use the team's event loop
         self.dispatcher = team.dispatcher
         # frame my traffic
-        self.wire = Wire(channel=self.channel, side=self.side)
+        self.wire = Wire(channel=self.channel, side=self.side, limit=self.limit)
         # and wait for the registration of my twin
         self.dispatcher.whenReadReady(
             channel=self.channel, call=functools.partial(self.activate, team=team)
@@ -99,9 +99,12 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
                 team.lost(crew=self, reason=f"{self} sent a bad registration", suspect=False)
                 # so stop listening
                 return False
-            # learn where my twin lives; its id stays the one my recruiter gave me, since
-            # that is what the recruiter signals, and a twin must not be able to pick a target
-            self.host, _ = Codec.decode(body)
+            # learn where my twin lives; an id my recruiter gave me stays, since that is what
+            # the recruiter signals, and a twin must not be able to pick a target; a remote
+            # twin, which is never signalled by id, names itself
+            self.host, pid = Codec.decode(body)
+            if self.pid is None:
+                self.pid = pid
             # listen for reports from now on
             self.dispatcher.whenReadReady(
                 channel=channel, call=functools.partial(self.monitor, team=team)
@@ -404,7 +407,7 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         # mark me as the twin
         self.twin = True
         # frame my traffic
-        self.wire = Wire(channel=self.channel, side=self.side)
+        self.wire = Wire(channel=self.channel, side=self.side, limit=self.limit)
         # send my registration as soon as the channel takes it
         self.dispatcher.whenWriteReady(channel=self.channel, call=self.checkin)
         # all done
@@ -561,6 +564,8 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         # shared memory, if my recruiter made one
         self.channel = channel
         self.side = None
+        # the largest message i accept from my twin; {None} for no limit
+        self.limit = None
         # where my twin lives
         self.host = socket.gethostname()
         # framed traffic over my channel; built when the conversation starts
@@ -590,8 +595,8 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         return
 
     def __str__(self):
-        # name me after my twin
-        return f"crew {self.pid}@{self.host}"
+        # name me after my twin, whose id a remote one tells when it registers
+        return f"crew {'?' if self.pid is None else self.pid}@{self.host}"
 
     # implementation details - team side
     def _pull(self, team):

@@ -33,4 +33,28 @@ def fork():
     return Fork
 
 
+@pyre.foundry(implements=recruiter, tip="recruit crews in fresh interpreters on this host")
+def spawn():
+    """
+    Recruit crews in fresh interpreters on this host
+    """
+    # get the implementation
+    from .Spawn import Spawn
+
+    # and publish it
+    return Spawn
+
+
+@pyre.foundry(implements=recruiter, tip="recruit crews on other hosts through ssh")
+def ssh():
+    """
+    Recruit crews on other hosts through ssh
+    """
+    # get the implementation
+    from .SSH import SSH
+
+    # and publish it
+    return SSH
+
+
 # end of file

@@ -1,0 +1,294 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+# externals
+import ctypes
+import hmac
+import os
+import select
+import signal
+import socket
+import sys
+import threading
+import time
+
+# the framework
+import journal
+import pyre
+from pyre.ipc.SocketTCP import SocketTCP
+
+# my package
+from ..Crew import Crew
+from ..Dispatcher import seconds
+from ..Gate import Gate
+from ..Handshake import Handshake
+
+
+# the kernel's way to have a child killed when its parent dies (linux/prctl.h)
+PR_SET_PDEATHSIG = 1
+
+
+# declaration
+class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_nexus"):
+    """
+    The worker shell: hosts the worker sides of {crews} crews of a team in another process,
+    on this host or another, each in a process of its own with an event loop of its own
+
+    Recruiters start it as {python -m pyre_nexus}. Each crew dials the team's gate, passes the
+    handshake with the team's secret, which arrives in the environment variable
+    PYRE_NEXUS_SECRET or, with {stdin}, on the first line of stdin, and works until dismissed.
+    A worker never outlives its team: it dies when its channel closes or fails, even in the
+    middle of a task, and, with {stdin}, when its stdin ends
+    """
+
+    # user configurable state
+    team = pyre.properties.inet()
+    team.doc = "the address of the team's gate, host:port"
+
+    launch = pyre.properties.str(default="")
+    launch.doc = "the id of my launch, as my recruiter gave it"
+
+    crews = pyre.properties.int(default=1)
+    crews.doc = "how many crews to host, each in a process of its own"
+
+    stdin = pyre.properties.bool(default=False)
+    stdin.doc = "read the team's secret from the first line of stdin, and leave when stdin ends"
+
+    timeout = pyre.properties.dimensional(default=30 * pyre.units.SI.second)
+    timeout.doc = "how long to try to reach the team and pass its handshake"
+
+    heartbeat = pyre.properties.dimensional(default=5 * pyre.units.SI.second)
+    heartbeat.doc = "how often an idle link to the team is probed"
+
+    # the environment variable with the secret
+    variable = "PYRE_NEXUS_SECRET"
+    # how long a worker whose team closed its channel gets to leave on its own
+    farewell = 1.0
+
+    # obligations
+    @pyre.export
+    def main(self, *args, **kwds):
+        """
+        Host my crews
+        """
+        # check what i was told
+        try:
+            secret = self.secret()
+            launch = bytes.fromhex(self.launch)
+            if len(launch) != Handshake.launch:
+                raise ValueError(f"a launch id is {2 * Handshake.launch} hex digits")
+            if self.crews < 1:
+                raise ValueError(f"crews must be at least 1, not {self.crews}")
+        except ValueError as error:
+            return self.fail(f"bad invocation: {error}")
+        # lead a process group, so the processes my tasks start end with me; a session leader,
+        # e.g. under ssh, leads one already
+        try:
+            os.setpgid(0, 0)
+        except OSError:
+            pass
+        # a single crew is served right here
+        if self.crews == 1:
+            # with a watch on stdin, if that is how the team's end shows
+            if self.stdin:
+                threading.Thread(target=self.watchStdin, daemon=True).start()
+            # work
+            return self.serve(secret=secret, launch=launch)
+        # several get processes of their own, so one that is killed leaves the others alone
+        children = []
+        for _ in range(self.crews):
+            pid = os.fork()
+            if pid == 0:
+                # lead my own group, and die with the shell
+                os.setpgid(0, 0)
+                ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+                os._exit(self.serve(secret=secret, launch=launch))
+            children.append(pid)
+        # the shell watches stdin, if that is how the team's end shows
+        if self.stdin:
+            threading.Thread(target=self.watchStdin, daemon=True).start()
+        # and waits for its crews
+        status = 0
+        for pid in children:
+            try:
+                _, code = os.waitpid(pid, 0)
+            except ChildProcessError:
+                continue
+            status = status or int(os.waitstatus_to_exitcode(code) != 0)
+        # all done
+        return status
+
+    # implementation details
+    def secret(self):
+        """
+        Get the team's secret, and keep it from the processes my tasks start
+        """
+        # from stdin, up to the end of the line; read byte by byte, so nothing past it is
+        # taken from the stream the watch reads
+        if self.stdin:
+            line = b""
+            while not line.endswith(b"\n"):
+                byte = os.read(0, 1)
+                if not byte:
+                    raise ValueError("stdin ended before the secret arrived")
+                line += byte
+            text = line.decode().strip()
+        # or from the environment
+        else:
+            text = os.environ.pop(self.variable, "")
+        # check it
+        if not text:
+            raise ValueError(f"no secret: set {self.variable}, or pass it on stdin with --stdin")
+        return bytes.fromhex(text)
+
+    def serve(self, secret, launch):
+        """
+        Connect a crew to the team and work until dismissed; returns the exit status
+        """
+        # reach the team
+        try:
+            channel = self.connect(secret=secret, launch=launch)
+        except ConnectionError as error:
+            return self.fail(str(error))
+        # build the worker side
+        crew = Crew(pid=os.getpid(), channel=channel)
+        # the watch over the channel, which ends me if the team goes while a task runs
+        done = threading.Event()
+        threading.Thread(target=self.watchChannel, args=(channel, done), daemon=True).start()
+        # work
+        crew.register()
+        crew.run()
+        # then let go, flushing what is left
+        crew.resign()
+        done.set()
+        # all done
+        return 0
+
+    def connect(self, secret, launch):
+        """
+        Dial the team and pass its handshake; returns the channel
+        """
+        # the address and the time i have
+        address = (self.team.host, self.team.port)
+        where = f"{self.team.host}:{self.team.port}"
+        deadline = time.monotonic() + seconds(self.timeout)
+        # dial
+        try:
+            connection = socket.create_connection(address, timeout=seconds(self.timeout))
+        except OSError as error:
+            raise ConnectionError(f"cannot reach the team at {where}: {error}")
+        # the handshake
+        try:
+            # the team's challenge
+            challenge = self.receive(connection, Handshake.challenge, deadline)
+            # my answer
+            proof, answer = Handshake.respond(secret=secret, challenge=challenge, launch=launch)
+            connection.sendall(answer)
+            # and the team's proof
+            theirs = self.receive(connection, Handshake.proof, deadline)
+        except EOFError:
+            connection.close()
+            raise ConnectionError(f"the team at {where} refused the handshake: is the secret right?")
+        except (OSError, ValueError) as error:
+            connection.close()
+            raise ConnectionError(f"the handshake with the team at {where} failed: {error}")
+        # a team that cannot prove it holds the secret is not my team
+        if not hmac.compare_digest(proof, theirs):
+            connection.close()
+            raise ConnectionError(f"the peer at {where} failed to prove it is the team")
+        # tune the link
+        connection.settimeout(None)
+        Gate.tune(channel=connection, heartbeat=seconds(self.heartbeat))
+        # and wrap it up as a pyre channel
+        return SocketTCP(socket.AF_INET, socket.SOCK_STREAM, fileno=connection.detach())
+
+    @staticmethod
+    def receive(connection, size, deadline):
+        """
+        Read exactly {size} bytes from {connection} before {deadline}
+        """
+        # collect
+        data = b""
+        while len(data) < size:
+            # the time left
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the team went quiet")
+            connection.settimeout(left)
+            # read
+            chunk = connection.recv(size - len(data))
+            if not chunk:
+                raise EOFError()
+            data += chunk
+        # all done
+        return data
+
+    def watchChannel(self, channel, done):
+        """
+        End my process group when the team closes my channel, or it fails, unless i leave on my
+        own first
+        """
+        # wait for the hang up, without taking anything from the stream
+        poller = select.poll()
+        poller.register(channel.fileno(), select.POLLRDHUP | select.POLLHUP | select.POLLERR)
+        while not poller.poll():
+            pass
+        # a dismissal ends with the team closing the channel; give me a moment to go quietly
+        if done.wait(self.farewell):
+            return
+        # otherwise, the team is gone or wants me gone, and my task is still running
+        self.end()
+
+    def watchStdin(self):
+        """
+        End my process group when my stdin ends: my launcher, or the team, is gone
+        """
+        # drain it to the end
+        while os.read(0, 4096):
+            pass
+        # and go
+        self.end()
+
+    @staticmethod
+    def end():
+        """
+        End my process group, with me in it
+        """
+        # flush what i said
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        # and go, with everything my tasks started
+        os.killpg(0, signal.SIGKILL)
+
+    def fail(self, message):
+        """
+        Say why i cannot work, on stderr, where my recruiter looks; returns the exit status
+        """
+        # say it
+        print(f"nexus worker on {socket.gethostname()}: {message}", file=sys.stderr, flush=True)
+        # and give the status
+        return 2
+
+
+# the entry point
+def main():
+    """
+    Run the worker shell with the command line
+    """
+    # build it
+    app = Worker(name="nexus-worker")
+    # and run it
+    try:
+        return app.run()
+    # pyre has shown the error on the application's fatal channel
+    except journal.ApplicationError:
+        return 2
+
+
+# end of file

@@ -1,0 +1,518 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+# externals
+import functools
+import os
+import secrets
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+
+# the framework
+import pyre
+from pyre.ipc.Pipe import Pipe
+from pyre.units.Dimensional import Dimensional
+
+# my protocol
+from .Recruiter import Recruiter
+# my parts
+from .Launch import Launch
+from ..Gate import Gate
+from ..Handshake import Handshake
+from ..Dispatcher import seconds
+from ..exceptions import RecruitmentError, ConfigurationError, Casualty
+
+
+# declaration
+class Launcher(pyre.component, implements=Recruiter):
+    """
+    The base of the recruiters whose workers are worker shells, {python -m pyre_nexus}, started
+    by a command: directly, through {ssh}, {mpirun} or {srun}
+
+    The team listens on a TCP {address}; every worker shell dials it, passes the handshake with
+    the team's secret, which never appears on a command line, and becomes the worker side of
+    one of the crews of its launch. A launch whose workers do not all connect within {timeout}
+    fails with what its launcher said on stderr. The links are probed every {heartbeat}, so a
+    crew behind a dead link or a frozen host is lost within about three of them
+    """
+
+    # user configurable state
+    address = pyre.properties.inet(default="127.0.0.1:0")
+    address.doc = "where the team listens for its workers, host:port; port 0 lets the kernel pick"
+
+    advertise = pyre.properties.str(default="")
+    advertise.doc = (
+        "the host name or address workers dial to reach the team; by default the listening "
+        "address, or this host's name when listening on every interface"
+    )
+
+    python = pyre.properties.str(default=sys.executable)
+    python.doc = "the python interpreter, with pyre_nexus installed, that runs the worker shells"
+
+    timeout = pyre.properties.dimensional(default=30 * pyre.units.SI.second)
+    timeout.doc = "how long a launch may take until all of its workers have connected"
+
+    handshake = pyre.properties.dimensional(default=5 * pyre.units.SI.second)
+    handshake.doc = "how long a connection may take to pass the handshake before it is dropped"
+
+    heartbeat = pyre.properties.dimensional(default=5 * pyre.units.SI.second)
+    heartbeat.doc = "how often an idle link is probed; three missed probes and its crew is lost"
+
+    maxframe = pyre.properties.int(default=2**32)
+    maxframe.doc = "the largest message, in bytes, the team accepts from a worker"
+
+    grace = pyre.properties.dimensional(default=1 * pyre.units.SI.second)
+    grace.doc = "how long a dismissed launch gets to end before SIGTERM, and then SIGKILL"
+
+    # whether the worker shells read the secret from their stdin, rather than from the
+    # environment variable {secretVariable}; launchers that share their stdin with one worker
+    # at most, e.g. {mpirun}, use the environment
+    secretOnStdin = True
+    secretVariable = "PYRE_NEXUS_SECRET"
+
+    # obligations of my subclasses
+    def plan(self, team, count):
+        """
+        Split {count} crews into launches: a list of {(host, crews)}
+        """
+        raise NotImplementedError(f"class '{type(self).__name__}' must implement 'plan'")
+
+    def command(self, host, crews, shell):
+        """
+        The command that runs {crews} worker shells on {host}, given the {shell} command line
+        that runs one of them
+        """
+        raise NotImplementedError(f"class '{type(self).__name__}' must implement 'command'")
+
+    # interface
+    @pyre.export
+    def recruit(self, team, count):
+        """
+        Launch {count} crews for {team}
+        """
+        # open my gate, if this is the first recruitment
+        if self.gate is None:
+            self.open(team=team)
+        # launch
+        crews = []
+        failure = None
+        for host, size in self.plan(team=team, count=count):
+            # carefully, since one bad host should not stop the others
+            try:
+                crews.extend(self.launch(team=team, host=host, size=size))
+            except RecruitmentError as error:
+                failure = failure or error
+        # if nothing came up, say why
+        if not crews and failure is not None:
+            raise failure
+        # all done
+        return crews
+
+    @pyre.export
+    def dismiss(self, team, crew):
+        """
+        {crew} was let go, and its channel closed, which ends its worker: bury it, and see that
+        its launcher ends once it hosts nobody
+        """
+        # the launch
+        launch = self.launches.get(crew.notes)
+        # if it is gone, or hosts others that live on
+        if launch is None or launch.status is not False or len(launch.living()) > 1:
+            # the crew is buried now, since nothing else will tell of its end
+            return self.inter(team=team, launch=launch, crew=crew)
+        # otherwise, the launcher ends with its last worker; bury the crew when it has, with
+        # its status, but insist if it takes too long
+        if launch.escalation is None:
+            launch.escalation = team.dispatcher.alarm(
+                interval=self.grace,
+                call=functools.partial(self.escalate, launch=launch, signals=[signal.SIGTERM, signal.SIGKILL]),
+            )
+        # all done
+        return
+
+    @pyre.export
+    def kill(self, team, crew):
+        """
+        End the worker of {crew} now: its channel is closed, which its worker shell takes as
+        the order to die; if it was the last one of its launch, kill the launcher too
+        """
+        # the launch
+        launch = self.launches.get(crew.notes)
+        # if it hosts others that live on
+        if launch is None or launch.status is not False or len(launch.living()) > 1:
+            # bury the crew now
+            return self.inter(team=team, launch=launch, crew=crew)
+        # otherwise, kill the launcher; its watch buries the crew
+        launch.signal(signal.SIGKILL)
+        # all done
+        return
+
+    @pyre.export
+    def release(self, team):
+        """
+        The team is going away: close every channel, kill every launcher and reap it
+        """
+        # the channels first, so remote workers hear of it right away
+        for crew in list(team.crews):
+            crew.resign()
+        # then the launchers
+        for launch in list(self.launches.values()):
+            # kill it and the rest of its session
+            launch.signal(signal.SIGKILL)
+            # reap it
+            if launch.status is False:
+                try:
+                    os.waitpid(launch.pid, 0)
+                except ChildProcessError:
+                    pass
+                launch.status = None
+            # and let it go
+            self.forget(team=team, launch=launch)
+        # close the gate
+        if self.gate is not None:
+            self.gate.close()
+            self.gate = None
+        # all done
+        return
+
+    # framework hooks
+    def pyre_configured(self):
+        """
+        Check my configuration; each complaint names the trait, the value and what is accepted
+        """
+        # chain up
+        yield from super().pyre_configured()
+        # the times
+        for name in ("timeout", "handshake", "heartbeat", "grace"):
+            try:
+                value = getattr(self, name)
+            except Exception as error:
+                value = getattr(error, "value", error)
+            if not (isinstance(value, Dimensional) and seconds(value) > 0):
+                yield self.complain(trait=name, value=value, accepted="a positive time with units, e.g. 5*s")
+        # the frame size
+        if not (isinstance(self.maxframe, int) and self.maxframe >= 1024):
+            yield self.complain(trait="maxframe", value=self.maxframe, accepted="a number of bytes, at least 1024")
+        # all done
+        return
+
+    def complain(self, trait, value, accepted):
+        """
+        Describe a bad configuration value
+        """
+        return str(
+            ConfigurationError(
+                component=self.pyre_name or self.pyre_family(), trait=trait, value=value, accepted=accepted
+            )
+        )
+
+    # meta-methods
+    def __init__(self, **kwds):
+        # chain up
+        super().__init__(**kwds)
+        # the team's secret
+        self.secret = Handshake.secret()
+        # my gate, opened on my first recruitment
+        self.gate = None
+        # my launches, by id
+        self.launches = {}
+        # all done
+        return
+
+    # implementation details
+    def open(self, team):
+        """
+        Open my gate on the event loop of {team}
+        """
+        # carefully
+        try:
+            self.gate = Gate(
+                dispatcher=team.dispatcher,
+                host=self.address.host,
+                port=self.address.port,
+                secret=self.secret,
+                admit=functools.partial(self.admit, team=team),
+                patience=seconds(self.handshake),
+                heartbeat=seconds(self.heartbeat),
+            )
+        # if the address is taken or wrong
+        except OSError as error:
+            # say so
+            raise RecruitmentError(
+                recruiter=self.pyre_name,
+                reason=f"cannot listen on {self.address.host}:{self.address.port}: {error}; "
+                f"set '{self.pyre_name}.address'",
+            )
+        # all done
+        return
+
+    def contact(self):
+        """
+        The address workers dial: {host:port}
+        """
+        # the port the gate got
+        port = self.gate.address.port
+        # the host: as i was told, else where i listen, else my name
+        host = self.advertise or self.address.host
+        if host in ("", "0.0.0.0"):
+            host = socket.gethostname()
+        # all done
+        return f"{host}:{port}"
+
+    def shell(self, launch, crews):
+        """
+        The command line of a worker shell of {launch} that hosts {crews} crews
+        """
+        # the interpreter, the module, and the settings
+        command = [
+            self.python,
+            "-m",
+            "pyre_nexus",
+            f"--team={self.contact()}",
+            f"--launch={launch.hex()}",
+            f"--crews={crews}",
+            f"--timeout={seconds(self.timeout):g}*s",
+            f"--heartbeat={seconds(self.heartbeat):g}*s",
+        ]
+        # and where the secret comes from
+        if self.secretOnStdin:
+            command.append("--stdin")
+        # all done
+        return command
+
+    def launch(self, team, host, size):
+        """
+        Start a launch of {size} crews on {host}
+        """
+        # the id the workers present
+        id = secrets.token_bytes(Handshake.launch)
+        # the command
+        command = self.command(host=host, crews=size, shell=self.shell(launch=id, crews=size))
+        # the environment, with the secret if it travels there
+        env = dict(os.environ)
+        if not self.secretOnStdin:
+            env[self.secretVariable] = self.secret.hex()
+        # the launcher's stdin and stderr
+        stdin, feed = os.pipe()
+        drain, stderr = os.pipe()
+        # start it, in a session of its own
+        try:
+            process = subprocess.Popen(
+                command, stdin=stdin, stderr=stderr, env=env, start_new_session=True, close_fds=True
+            )
+        # if it cannot run at all
+        except OSError as error:
+            for fd in (stdin, feed, drain, stderr):
+                os.close(fd)
+            raise RecruitmentError(
+                recruiter=self.pyre_name, reason=f"cannot run `{shlex.join(command)}`: {error}"
+            )
+        # its ends are its own
+        os.close(stdin)
+        os.close(stderr)
+        # my ends, as a pyre channel
+        streams = Pipe(infd=drain, outfd=feed)
+        os.set_blocking(drain, False)
+        # the secret, on its stdin; it fits in the pipe, and the pipe stays open, since its end
+        # tells the worker shells the team is gone
+        if self.secretOnStdin:
+            os.write(feed, self.secret.hex().encode() + b"\n")
+        # the team side crews
+        crews = []
+        for _ in range(size):
+            crew = team.crew(pid=None, channel=None, timer=team.timer)
+            crew.host = host or socket.gethostname()
+            crew.notes = id
+            crew.limit = self.maxframe
+            crews.append(crew)
+        # the record
+        launch = Launch(id=id, host=host or socket.gethostname(), command=command, crews=crews, pid=process.pid, streams=streams)
+        # popen must never reap it; its watch does
+        process.returncode = 0
+        self.launches[id] = launch
+        # listen to its stderr
+        team.dispatcher.whenReadReady(channel=streams, call=functools.partial(self.listen, launch=launch))
+        # watch its exit
+        team.dispatcher.whenReadReady(
+            channel=launch.vigil, call=functools.partial(self.expire, team=team, launch=launch)
+        )
+        # and its clock
+        launch.alarm = team.dispatcher.alarm(
+            interval=self.timeout, call=functools.partial(self.overdue, team=team, launch=launch)
+        )
+        # all done
+        return crews
+
+    def admit(self, team, launch, channel):
+        """
+        A worker shell of {launch} passed the handshake on {channel}: make it a crew's twin
+        """
+        # find the launch, and a crew of it that has no worker yet
+        record = self.launches.get(launch)
+        waiting = record.waiting() if record is not None else []
+        # a worker nobody waits for, e.g. one that took longer than its launch's timeout
+        if not waiting:
+            # is let go
+            channel.close()
+            return
+        # otherwise, it is the twin of the first crew in line
+        crew = waiting[0]
+        crew.channel = channel
+        # which now waits for its registration
+        crew.join(team=team)
+        # if this was the last one
+        if len(waiting) == 1 and record.alarm is not None:
+            # the launch is complete
+            record.alarm.cancel()
+            record.alarm = None
+        # all done
+        return
+
+    def listen(self, channel, launch):
+        """
+        The launcher wrote to its stderr: echo it, and keep the tail
+
+        N.B.: this is an event handler; careful with its return value
+        """
+        # read
+        try:
+            data = os.read(channel.inbound, 65536)
+        except BlockingIOError:
+            return True
+        except OSError:
+            data = b""
+        # at the end of the stream
+        if not data:
+            # stop listening
+            return False
+        # keep the tail
+        launch.hear(data)
+        # and echo it
+        sys.stderr.write(data.decode(errors="replace"))
+        sys.stderr.flush()
+        # keep listening
+        return True
+
+    def overdue(self, timestamp, team, launch):
+        """
+        {launch} did not bring all of its workers up in time
+
+        N.B.: this is an alarm handler; it returns the interval to the next invocation
+        """
+        # the clock is done
+        launch.alarm = None
+        # the crews still waiting
+        waiting = [crew for crew in launch.crews if crew.state == crew.recruited]
+        # are failed recruitments
+        for crew in waiting:
+            team.lost(
+                crew=crew,
+                reason=f"{crew}: no worker registered within {seconds(self.timeout):g} s of "
+                f"{launch.describe()}",
+                suspect=False,
+            )
+        # do not reschedule
+        return None
+
+    def expire(self, channel, team, launch):
+        """
+        The launcher of {launch} has exited: reap it, and bury its crews
+
+        N.B.: this is an event handler; careful with its return value
+        """
+        # get the status
+        exited, status = channel.reap()
+        # if it has not exited after all
+        if not exited:
+            # keep watching
+            return True
+        # it's gone
+        launch.status = status
+        # end whatever it left behind in its session, e.g. the processes its tasks started
+        for pid in launch.session():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        # catch the last words on its stderr
+        if launch.streams is not None:
+            while self.listen(channel=launch.streams, launch=launch):
+                pass
+        # the crews that never registered are failed recruitments
+        for crew in launch.crews:
+            if crew.state == crew.recruited:
+                team.lost(
+                    crew=crew,
+                    reason=f"{crew}: its launcher {Casualty.cause(status)} before the worker "
+                    f"registered: {launch.describe()}",
+                    suspect=False,
+                )
+        # the rest are buried, after what they sent before they left is heard
+        for crew in launch.living():
+            crew.settle(team=team)
+            self.inter(team=team, launch=launch, crew=crew)
+        # and the launch is done
+        self.forget(team=team, launch=launch)
+        # stop watching
+        return False
+
+    def escalate(self, timestamp, launch, signals):
+        """
+        A dismissed launch is still around after its grace: insist
+
+        N.B.: this is an alarm handler; it returns the interval to the next invocation
+        """
+        # if it is gone, or there is nothing left to try
+        if launch.status is not False or not signals:
+            # stop
+            launch.escalation = None
+            return None
+        # insist
+        launch.signal(signals.pop(0))
+        # and come back after another grace, if there is more to try
+        if not signals:
+            launch.escalation = None
+            return None
+        return self.grace
+
+    def inter(self, team, launch, crew):
+        """
+        Bury {crew} of {launch}, with the exit status of the launcher if it hosted only {crew}
+        """
+        # a launcher's status speaks for its worker only if it had just the one
+        status = None
+        if launch is not None and len(launch.crews) == 1:
+            status = launch.status if launch.status is not False else None
+        # bury it
+        team.bury(crew=crew, status=status)
+        # all done
+        return
+
+    def forget(self, team, launch):
+        """
+        {launch} is over: stop watching it
+        """
+        # stop its clocks
+        for alarm in (launch.alarm, launch.escalation):
+            if alarm is not None:
+                alarm.cancel()
+        launch.alarm = launch.escalation = None
+        # stop listening
+        for channel in (launch.streams, launch.vigil):
+            if channel is not None:
+                team.dispatcher.forget(channel)
+        # close its streams and watch
+        launch.close()
+        # and forget it
+        self.launches.pop(launch.id, None)
+        # all done
+        return
+
+
+# end of file

@@ -1,0 +1,111 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+# externals
+import shlex
+
+# the framework
+import pyre
+
+# my superclass
+from .Launcher import Launcher
+
+
+# declaration
+class SSH(Launcher, family="pyre_nexus.recruiters.ssh"):
+    """
+    Recruit crews on other hosts through the system's {ssh} client
+
+    Each entry of {hosts} is a host, as {ssh} knows it, with the number of crews it takes, e.g.
+    'node1:4'. A launch runs one worker shell per host, which hosts the crews of that host in
+    processes of its own; launches to different hosts proceed at once. The secret travels on
+    the client's stdin, and the end of that stdin, e.g. when the team or the client dies, ends
+    the remote workers, so none outlives its team
+    """
+
+    # user configurable state
+    hosts = pyre.properties.strings(default=["localhost"])
+    hosts.doc = "the hosts to run crews on, each as 'host' or 'host:crews', e.g. 'node1:4'"
+
+    ssh = pyre.properties.str(default="ssh")
+    ssh.doc = "the ssh client"
+
+    options = pyre.properties.strings(default=[])
+    options.doc = "more options for the ssh client, e.g. '-F', 'path/to/ssh_config'"
+
+    address = pyre.properties.inet(default="0.0.0.0:0")
+    address.doc = "where the team listens for its workers, host:port; port 0 lets the kernel pick"
+
+    # implementation details
+    def plan(self, team, count):
+        """
+        Spread {count} crews over my hosts, as far as they have room; one launch per host
+        """
+        # the room left on each host
+        room = {host: slots - self.occupancy(host=host) for host, slots in self.slots().items()}
+        # deal the crews out one at a time, so they spread
+        launches = dict.fromkeys(room, 0)
+        while count > 0 and any(room.values()):
+            for host in room:
+                if count > 0 and room[host] > 0:
+                    room[host] -= 1
+                    launches[host] += 1
+                    count -= 1
+        # all done
+        return [(host, crews) for host, crews in launches.items() if crews]
+
+    def command(self, host, crews, shell):
+        """
+        The {ssh} command that runs {shell} on {host}
+        """
+        # batch mode, so a missing key is an error rather than a prompt; no terminal, so the
+        # worker's output is not mangled; and the remote command as one word, since the remote
+        # shell splits it again
+        return [self.ssh, "-T", "-o", "BatchMode=yes", *self.options, host, shlex.join(shell)]
+
+    def slots(self):
+        """
+        Parse my {hosts} into a map from each host to the crews it takes
+        """
+        # go through them
+        slots = {}
+        for entry in self.hosts:
+            # split off the count
+            host, _, count = entry.rpartition(":")
+            if not host:
+                host, count = count, "1"
+            # add it up, so a host that is listed twice takes both counts
+            slots[host] = slots.get(host, 0) + int(count)
+        # all done
+        return slots
+
+    def occupancy(self, host):
+        """
+        The crews on {host} that are not buried
+        """
+        return sum(len(launch.living()) for launch in self.launches.values() if launch.host == host)
+
+    # framework hooks
+    def pyre_configured(self):
+        """
+        Check my configuration
+        """
+        # chain up
+        yield from super().pyre_configured()
+        # the hosts must parse
+        for entry in self.hosts:
+            host, _, count = entry.rpartition(":")
+            if host and not (count.isdigit() and int(count) > 0):
+                yield self.complain(
+                    trait="hosts", value=entry, accepted="'host' or 'host:crews' with a positive count, e.g. 'node1:4'"
+                )
+        if not self.hosts:
+            yield self.complain(trait="hosts", value=self.hosts, accepted="at least one host")
+        # all done
+        return
+
+
+# end of file

@@ -1,0 +1,43 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+# the framework
+import pyre
+
+# my superclass
+from .Launcher import Launcher
+
+
+# declaration
+class Spawn(Launcher, family="pyre_nexus.recruiters.spawn"):
+    """
+    Recruit crews in fresh interpreters on this host, one worker shell per crew
+
+    Nothing of the team's process is copied: it is the recruiter for teams whose process must
+    not be forked, e.g. one with threads, an initialized MPI or a GPU context. Tasks travel by
+    value where they must: functions of the main script, lambdas and closures are pickled with
+    cloudpickle, everything else by reference, so the modules they name must be importable
+    """
+
+    # user configurable state
+    address = pyre.properties.inet(default="127.0.0.1:0")
+    address.doc = "where the team listens for its workers; loopback, since they run here"
+
+    # implementation details
+    def plan(self, team, count):
+        """
+        One launch per crew, so each crew's worker is a process the team can signal
+        """
+        return [(None, 1)] * count
+
+    def command(self, host, crews, shell):
+        """
+        The worker shell itself
+        """
+        return shell
+
+
+# end of file

@@ -1,0 +1,78 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+"""
+The spawn recruiter: fresh interpreters on this host running the worker shell, over
+authenticated loopback TCP
+"""
+
+# externals
+import os
+
+import pytest
+
+# the package
+from pyre_nexus.exceptions import RecruitmentError
+
+# the drills
+from tests.recruiters import drill
+
+
+def test_thousand(make_team):
+    """
+    A thousand tasks on spawned crews
+    """
+    drill.thousand(drill.team(make_team, "spawn"))
+
+
+def test_crash(make_team):
+    """
+    A spawned worker that dies is replaced, and its task is the casualty
+    """
+    drill.crash(drill.team(make_team, "spawn"))
+
+
+def test_orphans():
+    """
+    No spawned worker outlives its SIGKILLed team
+    """
+    drill.orphans(options=["--drill.recruiter=spawn"])
+
+
+def test_closures(make_team):
+    """
+    Lambdas and closures travel by value to a clean interpreter
+    """
+    staff = drill.team(make_team, "spawn", size=1)
+    offset = 5
+    assert staff.submit(lambda x: x + offset, 1).result(timeout=drill.PATIENCE) == 6
+    # and the worker is not the team
+    assert staff.submit(os.getpid).result(timeout=drill.PATIENCE) != os.getpid()
+
+
+def test_bad_python(make_team):
+    """
+    An interpreter that does not exist is a recruitment error that names it
+    """
+    staff = drill.team(make_team, "spawn", size=1, python="/nonexistent/python3")
+    error = staff.submit(os.getpid).exception(timeout=drill.PATIENCE)
+    assert isinstance(error, RecruitmentError)
+    assert "/nonexistent/python3" in str(error)
+
+
+def test_broken_python(make_team, tmp_path):
+    """
+    An interpreter that cannot run the worker shell is a recruitment error that shows what it
+    said
+    """
+    # an interpreter that complains and leaves
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\necho 'no module named pyre_nexus here' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    staff = drill.team(make_team, "spawn", size=1, python=str(fake))
+    error = staff.submit(os.getpid).exception(timeout=drill.PATIENCE)
+    assert isinstance(error, RecruitmentError)
+    assert "no module named pyre_nexus here" in str(error)

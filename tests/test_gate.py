@@ -1,0 +1,268 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+"""
+The gate admits only peers that pass the handshake, and interprets nothing before that: wrong
+secrets, silence, garbage, stalls, replays and oversized frames are each refused, nothing they
+send is unpickled, and the team keeps serving. All against a real team on a real TCP port
+"""
+
+# externals
+import os
+import pickle
+import secrets
+import socket
+import struct
+import sys
+import threading
+
+import pytest
+
+# the package
+from pyre_nexus.Handshake import Handshake
+from pyre_nexus.Wire import Wire
+
+# the helpers
+from tests import tasks
+from tests.conftest import wait_until
+
+
+# how long anything may take on a loaded machine
+PATIENCE = 30
+
+
+class Trap:
+    """
+    A pickle that leaves a mark if anybody ever unpickles it
+    """
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (os.mkdir, (self.path,))
+
+
+@pytest.fixture
+def team(make_team):
+    """
+    A team of one spawned crew, up and serving, with a quick handshake clock
+    """
+    staff = make_team(size=1)
+    staff.recruiter = "spawn"
+    staff.recruiter.handshake = "1*s"
+    assert staff.submit(tasks.echo, 1).result(timeout=PATIENCE) == 1
+    return staff
+
+
+def dial(team):
+    """
+    Connect to the gate of {team}
+    """
+    return socket.create_connection(("127.0.0.1", team.recruiter.gate.address.port), timeout=PATIENCE)
+
+
+def play(team, peer):
+    """
+    Run {peer}, a function that plays a peer of the gate of {team}, in a thread, while the
+    event loop of {team} runs; returns what {peer} returned
+    """
+    outcome = []
+    thread = threading.Thread(target=lambda: outcome.append(peer()), daemon=True)
+    thread.start()
+    team.drive(until=lambda: not thread.is_alive(), timeout=PATIENCE)
+    thread.join(timeout=PATIENCE)
+    assert outcome, "the peer did not finish"
+    return outcome[0]
+
+
+def refusals(team):
+    """
+    How many connections the gate of {team} refused so far
+    """
+    return sum(team.recruiter.gate.refused.values())
+
+
+def refused(team, before):
+    """
+    Run the event loop of {team} until its gate has refused another connection
+    """
+    return team.drive(until=lambda: refusals(team) > before, timeout=PATIENCE)
+
+
+def closed(connection):
+    """
+    Whether the peer of {connection} closed it, reading whatever else it sends
+    """
+    connection.settimeout(PATIENCE)
+    try:
+        while connection.recv(4096):
+            pass
+    except ConnectionResetError:
+        pass
+    return True
+
+
+def serving(team):
+    """
+    Whether {team} still runs tasks
+    """
+    return team.submit(tasks.add, 2, 3).result(timeout=PATIENCE) == 5
+
+
+def test_wrong_secret(team, tmp_path):
+    """
+    A peer with the wrong secret is refused, and what it sends next is never unpickled
+    """
+    before = refusals(team)
+    trap = pickle.dumps(Trap(str(tmp_path / "sprung")))
+
+    def peer():
+        connection = dial(team)
+        challenge = connection.recv(Handshake.challenge)
+        # answer with a secret of my own, then send a trap
+        _, answer = Handshake.respond(secret=Handshake.secret(), challenge=challenge, launch=secrets.token_bytes(16))
+        connection.sendall(answer + Wire.header.pack(len(trap), 1, Wire.READY, 0, 0) + trap)
+        return closed(connection)
+
+    # refused
+    assert play(team, peer)
+    assert refused(team, before)
+    assert not (tmp_path / "sprung").exists()
+    assert serving(team)
+
+
+def test_silent_peer(team):
+    """
+    A peer that connects and leaves without a word is refused
+    """
+    before = refusals(team)
+    play(team, lambda: dial(team).close())
+    assert refused(team, before)
+    assert serving(team)
+
+
+def test_garbage(team, tmp_path):
+    """
+    Garbage in place of an answer is refused, and never unpickled
+    """
+    before = refusals(team)
+    trap = pickle.dumps(Trap(str(tmp_path / "sprung")))
+
+    def peer():
+        connection = dial(team)
+        connection.recv(Handshake.challenge)
+        # a pickle where the answer should be, and more
+        connection.sendall((trap * 10)[: 4 * Handshake.answer])
+        return closed(connection)
+
+    assert play(team, peer)
+    assert refused(team, before)
+    assert not (tmp_path / "sprung").exists()
+    assert serving(team)
+
+
+def test_stall(team):
+    """
+    A peer that stalls in the middle of its answer is dropped when the handshake clock runs out
+    """
+    before = refusals(team)
+
+    def peer():
+        connection = dial(team)
+        connection.recv(Handshake.challenge)
+        connection.sendall(b"x" * (Handshake.answer // 2))
+        return connection
+
+    connection = play(team, peer)
+    # the team serves while the stalled peer waits
+    assert serving(team)
+    # and drops it
+    assert refused(team, before)
+    assert closed(connection)
+    assert any("stalled" in reason for reason in team.recruiter.gate.refused)
+
+
+def test_replay(team):
+    """
+    An answer recorded on one connection is refused on the next, even with the right secret
+    """
+    secret = team.recruiter.secret
+    launch = secrets.token_bytes(16)
+
+    def record():
+        # a good handshake, recorded
+        first = dial(team)
+        proof, answer = Handshake.respond(secret=secret, challenge=first.recv(Handshake.challenge), launch=launch)
+        first.sendall(answer)
+        assert first.recv(Handshake.proof) == proof
+        # the gate admits it, and closes it since no launch of that id waits for a worker
+        assert closed(first)
+        return answer
+
+    answer = play(team, record)
+    admitted = team.recruiter.gate.admitted
+
+    def replay():
+        second = dial(team)
+        second.recv(Handshake.challenge)
+        second.sendall(answer)
+        return closed(second)
+
+    # replay it on a new connection
+    before = refusals(team)
+    assert play(team, replay)
+    assert refused(team, before)
+    assert team.recruiter.gate.admitted == admitted
+    assert serving(team)
+
+
+def test_oversized_frame(make_team, tmp_path):
+    """
+    A worker that passed the handshake and then announces a frame above the limit is dropped
+    before any of its body is read, and its crew is replaced by one that works
+    """
+    # a team whose launches never connect on their own, so the test plays the worker
+    quiet = tmp_path / "python"
+    quiet.write_text("#!/bin/sh\nexec sleep 60\n")
+    quiet.chmod(0o755)
+    staff = make_team(size=1)
+    staff.recruiter = "spawn"
+    staff.recruiter.python = str(quiet)
+    staff.recruiter.maxframe = 4096
+    future = staff.submit(tasks.add, 1, 2)
+    # wait for the launch
+    assert staff.drive(until=lambda: staff.recruiter.launches, timeout=PATIENCE)
+    launch = next(iter(staff.recruiter.launches))
+    # the crews that replace it are real
+    staff.recruiter.python = sys.executable
+    crew = staff.crews[0]
+    trap = pickle.dumps(Trap(str(tmp_path / "sprung")))
+    hello = pickle.dumps(("faker", 1))
+
+    def peer():
+        # play its worker
+        connection = dial(staff)
+        proof, answer = Handshake.respond(
+            secret=staff.recruiter.secret, challenge=connection.recv(Handshake.challenge), launch=launch
+        )
+        connection.sendall(answer)
+        assert connection.recv(Handshake.proof) == proof
+        # register, then announce a huge report with a trap in it
+        connection.sendall(
+            Wire.header.pack(len(hello), 0, Wire.READY, 0, 0)
+            + hello
+            + Wire.header.pack(1 << 40, 1, Wire.REPORT, 0, 0)
+            + trap
+        )
+        return closed(connection)
+
+    # the crew is lost
+    assert play(staff, peer)
+    assert crew.state in (crew.lost, crew.buried)
+    assert not (tmp_path / "sprung").exists()
+    # and the task goes on to a real crew
+    assert future.result(timeout=PATIENCE) == 3
