@@ -108,6 +108,18 @@ def spawn_sleeper(seconds):
     return child
 
 
+def busy_parent(path, seconds):
+    """
+    Start a grandchild that sleeps, write its pid to {path}, then sleep {seconds} too
+    """
+    child = spawn_sleeper(seconds)
+    with open(f"{path}.part", "w") as marker:
+        marker.write(str(child))
+    os.rename(f"{path}.part", path)
+    time.sleep(seconds)
+    return child
+
+
 class Square(pyre_nexus.task):
     """
     A task subclass
