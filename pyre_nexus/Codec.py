@@ -24,8 +24,10 @@ class Codec:
     Plain pickle goes first because it is the fastest and sends functions by reference. Code
     from the main script travels by value, since a worker that was forked before it was defined,
     or started from another script, cannot find it by name; a function of the main script is
-    pickled once, when first submitted, so the globals it uses travel as they were then. The
-    receiving side only needs {pickle.loads}, since cloudpickle's output is ordinary pickle
+    pickled once, when first submitted, so the globals it uses travel as they were then. So do
+    functions of the modules registered with {cloudpickle.register_pickle_by_value}, for workers
+    on hosts that do not have them. The receiving side only needs {pickle.loads}, since
+    cloudpickle's output is ordinary pickle
     """
 
     # the errors that say an object cannot be pickled; pickle raises all of these
@@ -105,8 +107,10 @@ class Codec:
         # functions of the main script travel by value, pickled once
         if type(fn) is types.FunctionType and fn.__module__ == "__main__":
             return cls.encode((ByValue.of(fn), args, kwds), owned=False)
-        # other objects of the main script, e.g. an instance of a {Task} subclass, go by value
-        if getattr(fn, "__module__", None) == "__main__":
+        # other objects of the main script, e.g. an instance of a {Task} subclass, go by value,
+        # and so does everything while some module is registered to, since what comes from it
+        # may hide anywhere in the call; only cloudpickle knows how to find it
+        if getattr(fn, "__module__", None) == "__main__" or cloudpickle.list_registry_pickle_by_value():
             return cloudpickle.dumps((fn, args, kwds), protocol=5)
         # the rest by reference, if possible
         return cls.encode((fn, args, kwds), owned=False)

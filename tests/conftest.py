@@ -19,6 +19,8 @@ import pytest
 # the package
 import pyre_nexus
 from tests import tasks
+# the services of the integration tests: sshd, test hosts, MPI, Slurm
+from tests.infra import hosts, mpich, openmpi, slurm, sshd  # noqa: F401
 
 
 # unique team names: pyre hands back the same instance for a name it has seen before

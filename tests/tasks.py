@@ -12,6 +12,7 @@ Tasks for the tests, at module level so any recruiter can find them by name
 import ctypes
 import os
 import signal
+import socket
 import time
 
 # the package
@@ -44,6 +45,14 @@ def add(x, y=0):
     Add
     """
     return x + y
+
+
+def hostname(seconds=0):
+    """
+    Sleep, then return the name of the host
+    """
+    time.sleep(seconds)
+    return socket.gethostname()
 
 
 def nap(seconds, value=None):

@@ -1,0 +1,153 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+"""
+The ssh recruiter, through the system's ssh client and real sshds: on this host, and on the
+test hosts h1..h3, each a network namespace with its own hostname and sshd
+"""
+
+# externals
+import socket
+import subprocess
+
+# the package
+from pyre_nexus.exceptions import Casualty, RecruitmentError
+
+# the drills
+from tests import tasks
+from tests.recruiters import drill
+
+
+def local(sshd, **traits):
+    """
+    The settings of an ssh recruiter that uses the local sshd
+    """
+    settings = {
+        "hosts": [f"{sshd.host}:2"],
+        "options": ["-F", str(sshd.config)],
+        "advertise": "127.0.0.1",
+    }
+    settings.update(traits)
+    return settings
+
+
+def remote(hosts, names, **traits):
+    """
+    The settings of an ssh recruiter that uses the test hosts {names}
+    """
+    settings = {
+        "hosts": list(names),
+        "options": ["-F", str(hosts.config)],
+        "advertise": hosts.local_address,
+    }
+    settings.update(traits)
+    return settings
+
+
+def options(settings):
+    """
+    The recruiter {settings} as command line options of the drill's team
+    """
+    words = ["--drill.recruiter=ssh"]
+    for name, value in settings.items():
+        value = ",".join(value) if isinstance(value, list) else value
+        words.append(f"--drill.recruiter.{name}={value}")
+    return words
+
+
+def test_thousand(make_team, sshd):
+    """
+    A thousand tasks on crews behind the local sshd
+    """
+    drill.thousand(drill.team(make_team, "ssh", **local(sshd)))
+
+
+def test_crash(make_team, sshd):
+    """
+    A worker behind ssh that dies is replaced, and its task is the casualty
+    """
+    drill.crash(drill.team(make_team, "ssh", **local(sshd)))
+
+
+def test_orphans(sshd):
+    """
+    No worker outlives its SIGKILLed team
+    """
+    drill.orphans(options=options(local(sshd)))
+
+
+def test_hosts(make_team, hosts):
+    """
+    Crews spread over three hosts, and each task runs where its crew lives
+    """
+    staff = drill.team(make_team, "ssh", size=3, **remote(hosts, ["h1", "h2", "h3:2"]))
+    # wait until every crew has run a task
+    where = set()
+    for _ in range(20):
+        where.update(staff.map(tasks.hostname, [0.05] * 12, timeout=drill.PATIENCE))
+        if len(where) == 3:
+            break
+    assert where == {"h1", "h2", "h3"}
+    # and a thousand tasks
+    drill.thousand(staff)
+
+
+def test_hosts_orphans(hosts):
+    """
+    No worker on any host outlives its SIGKILLed team
+    """
+    drill.orphans(options=options(remote(hosts, ["h1:1", "h2:1", "h3:1"])), size=3)
+
+
+def test_unknown_host(make_team, sshd):
+    """
+    A host ssh cannot find is a recruitment error with ssh's own words
+    """
+    staff = drill.team(make_team, "ssh", size=1, **local(sshd, hosts=["nowhere.invalid"]))
+    error = staff.submit(tasks.noop).exception(timeout=drill.PATIENCE)
+    assert isinstance(error, RecruitmentError)
+    assert "nowhere.invalid" in str(error)
+
+
+def test_bad_python(make_team, sshd):
+    """
+    A remote interpreter that does not exist is a recruitment error that names it
+    """
+    staff = drill.team(make_team, "ssh", size=1, **local(sshd, python="/nonexistent/python3"))
+    error = staff.submit(tasks.noop).exception(timeout=drill.PATIENCE)
+    assert isinstance(error, RecruitmentError)
+    assert "/nonexistent/python3" in str(error)
+
+
+def test_partition(make_team, hosts):
+    """
+    A crew behind a dead link is lost within a few heartbeats, its task is the casualty, and
+    the team goes on with the others
+    """
+    staff = drill.team(make_team, "ssh", size=2, **remote(hosts, ["h2:1", "h3:1"], heartbeat="1*s"))
+    # both crews up
+    where = set()
+    for _ in range(20):
+        where.update(staff.map(tasks.hostname, [0.05] * 8, timeout=drill.PATIENCE))
+        if len(where) == 2:
+            break
+    assert where == {"h2", "h3"}
+    # a long task on each
+    naps = [staff.submit(tasks.nap, 600) for _ in range(2)]
+    assert staff.drive(until=lambda: all(future.running() for future in naps), timeout=drill.PATIENCE)
+    # cut h2 off, and no more hosts to replace it
+    staff.recruiter.hosts = ["h3:1"]
+    link = ["ip", "-n", hosts.namespaces["h1"].replace("h1", "sw"), "link", "set", "p2"]
+    subprocess.run([*link, "down"], check=True)
+    try:
+        # the task on h2 is a casualty
+        lost = [future for future in naps if future.exception(timeout=drill.PATIENCE) is not None]
+    finally:
+        subprocess.run([*link, "up"], check=True)
+    assert len(lost) == 1
+    assert isinstance(lost[0].exception(), Casualty)
+    # and the team goes on
+    assert staff.submit(tasks.hostname, 0).result(timeout=drill.PATIENCE) == "h3"
