@@ -120,6 +120,60 @@ def test_demo_configuration_in_current_folder(tmp_path):
     assert crews(result.stdout) == 1
 
 
+def recruiters(request):
+    """
+    The recruiter settings of the demo's team, in .pfg lines, for each recruiter whose
+    services are up; the fixtures of the services fail or skip the test otherwise
+    """
+    kind = request.param
+    if kind == "fork":
+        return kind, ["team.recruiter = fork"]
+    if kind == "spawn":
+        return kind, ["team.recruiter = spawn"]
+    if kind == "ssh":
+        sshd = request.getfixturevalue("sshd")
+        return kind, [
+            "team.recruiter = ssh",
+            f"team.recruiter.hosts = {sshd.host}:2",
+            f"team.recruiter.options = -F, {sshd.config}",
+            "team.recruiter.advertise = 127.0.0.1",
+        ]
+    if kind == "ssh-hosts":
+        hosts = request.getfixturevalue("hosts")
+        return "ssh", [
+            "team.recruiter = ssh",
+            "team.recruiter.hosts = h2, h3",
+            f"team.recruiter.options = -F, {hosts.config}",
+            f"team.recruiter.advertise = {hosts.local_address}",
+        ]
+    raise ValueError(kind)
+
+
+@pytest.fixture(params=["fork", "spawn", "ssh", "ssh-hosts"])
+def recruiter(request):
+    """
+    The recruiters the demo runs on, changing nothing but its configuration file
+    """
+    return recruiters(request)
+
+
+def test_demo_any_recruiter(tmp_path, recruiter):
+    """
+    The same demo runs on every recruiter, by changing only its .pfg file
+    """
+    kind, lines = recruiter
+    settings = "\n".join(f"    {line}" for line in lines)
+    (tmp_path / "nexus-demo.pfg").write_text(
+        f"nexus-demo:\n    samples = 400000\n    batches = 16\n    serial = no\n    team.size = 2\n{settings}\n"
+    )
+    result = demo(tmp_path)
+    assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert f"recruiter pyre_nexus.recruiters.{kind}" in result.stdout
+    values = estimates(result.stdout)
+    assert len(values) == 1 and abs(values[0] - math.pi) < 0.05, result.stdout
+    assert "0 failed tasks" in result.stdout
+
+
 def test_demo_bad_team_size(tmp_path):
     """
     A bad team size on the command line stops the demo with an error that names it
