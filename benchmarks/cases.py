@@ -99,6 +99,29 @@ def plan_B(sizes, context):
     return [(2, body)]
 
 
+# G: A and B again, over the authenticated TCP channels of the spawn recruiter, beside fork
+def plan_G(sizes, context):
+    count, trips = sizes["A"], sizes["B"]
+
+    def body(system):
+        started(system)
+        elapsed, results = timed(system.submit_all, work.noop, [()] * count)
+        assert len(results) == count
+        samples = []
+        for _ in range(trips):
+            start = time.perf_counter()
+            system.call(work.noop)
+            samples.append(time.perf_counter() - start)
+        samples.sort()
+        return {
+            "A tasks/s": count / elapsed,
+            "B median us": 1e6 * samples[len(samples) // 2],
+            "B p99 us": 1e6 * samples[min(len(samples) - 1, int(0.99 * len(samples)))],
+        }
+
+    return [(2, body)]
+
+
 # C: big payloads, one way and echoed
 _payloads = {}
 
@@ -227,7 +250,10 @@ CASES = {
                      "move); a peer whose submission would take > 60 s is skipped",
                      "the queued tasks are then cancelled, not run; 'submit us' is the cost of one submit "
                      "with that many queued"]),
-    "G": Case("G", "A and B over TCP loopback", []),
+    "G": Case("G", "A ({A:,} no-op tasks) and B ({B:,} round trips) on crews over authenticated "
+                   "TCP loopback (the spawn recruiter), beside fork crews",
+              [Metric("A tasks/s", "tasks/s", True), Metric("B median us", "us", False),
+               Metric("B p99 us", "us", False)], plan_G),
     "S": Case("S", "echoed payloads by size, submitted one by one, 2 workers (the plot)",
               [Metric(f"{label(s)} tasks/s", "tasks/s", True) for s in FULL["S"]], plan_S),
 }

@@ -147,9 +147,7 @@ def everything(results, sizes):
     parts = [header(results)]
     parts += [floor_table(results)] if results.get("floor") else []
     for key in ORDER:
-        if key == "G" and key in results["cases"]:
-            parts.append("== G: not available (needs the remote crews issue)")
-        elif key in results["cases"]:
+        if key in results["cases"]:
             parts.append(table(key, results, sizes))
     parts.append(targets_table(results))
     return "\n\n".join(parts)

@@ -76,6 +76,7 @@ class PyreNexus(System):
     """pyre_nexus: the staff, with its defaults"""
 
     name = "pyre_nexus"
+    cases = System.cases | {"G"}
 
     def _start(self):
         import pyre_nexus
@@ -107,6 +108,17 @@ class PyreNexus(System):
 
     def _stop(self):
         self.team.shutdown(wait=True)
+
+
+class PyreNexusTCP(PyreNexus):
+    """pyre_nexus on crews over authenticated TCP loopback: the spawn recruiter"""
+
+    name = "pyre_nexus tcp"
+    cases = {"G"}
+
+    def _start(self):
+        super()._start()
+        self.team.recruiter = "spawn"
 
 
 class MPPool(System):
@@ -299,4 +311,4 @@ class Keeping(OldPool):
 
 
 # in the order of the tables
-ALL = [PyreNexus, MPPool, Executor, Loky, PyreStaff, PyrePool]
+ALL = [PyreNexus, PyreNexusTCP, MPPool, Executor, Loky, PyreStaff, PyrePool]

@@ -90,6 +90,12 @@ class Launcher(pyre.component, implements=Recruiter):
         """
         raise NotImplementedError(f"class '{type(self).__name__}' must implement 'command'")
 
+    def environment(self):
+        """
+        The environment of the launcher: the team's, by default
+        """
+        return dict(os.environ)
+
     # interface
     @pyre.export
     def recruit(self, team, count):
@@ -295,7 +301,7 @@ class Launcher(pyre.component, implements=Recruiter):
         # the command
         command = self.command(host=host, crews=size, shell=self.shell(launch=id, crews=size))
         # the environment, with the secret if it travels there
-        env = dict(os.environ)
+        env = self.environment()
         if not self.secretOnStdin:
             env[self.secretVariable] = self.secret.hex()
         # the launcher's stdin and stderr

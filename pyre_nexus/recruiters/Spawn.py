@@ -4,6 +4,10 @@
 # (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
 
 
+# externals
+import os
+import sys
+
 # the framework
 import pyre
 
@@ -19,7 +23,8 @@ class Spawn(Launcher, family="pyre_nexus.recruiters.spawn"):
     Nothing of the team's process is copied: it is the recruiter for teams whose process must
     not be forked, e.g. one with threads, an initialized MPI or a GPU context. Tasks travel by
     value where they must: functions of the main script, lambdas and closures are pickled with
-    cloudpickle, everything else by reference, so the modules they name must be importable
+    cloudpickle, everything else by reference; the workers search the team's {sys.path}, so
+    what the team imports, they find
     """
 
     # user configurable state
@@ -27,6 +32,18 @@ class Spawn(Launcher, family="pyre_nexus.recruiters.spawn"):
     address.doc = "where the team listens for its workers; loopback, since they run here"
 
     # implementation details
+    def environment(self):
+        """
+        The team's environment, with its module search path, so the workers find what it finds
+        """
+        # the team's
+        env = super().environment()
+        # with its search path; the folder of the main script is first there, and would not be
+        # in the worker's, which runs a module instead
+        env["PYTHONPATH"] = os.pathsep.join(entry or os.getcwd() for entry in sys.path)
+        # all done
+        return env
+
     def plan(self, team, count):
         """
         One launch per crew, so each crew's worker is a process the team can signal
