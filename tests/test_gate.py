@@ -18,6 +18,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 import pytest
 
@@ -73,7 +74,10 @@ def play(team, peer):
     outcome = []
     thread = threading.Thread(target=lambda: outcome.append(peer()), daemon=True)
     thread.start()
-    team.drive(until=lambda: not thread.is_alive(), timeout=PATIENCE)
+    # in short turns, since nothing wakes the loop when the thread ends
+    deadline = time.monotonic() + PATIENCE
+    while thread.is_alive() and time.monotonic() < deadline:
+        team.drive(until=lambda: not thread.is_alive(), timeout=0.05)
     thread.join(timeout=PATIENCE)
     assert outcome, "the peer did not finish"
     return outcome[0]
