@@ -566,6 +566,8 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         self.side = None
         # the largest message i accept from my twin; {None} for no limit
         self.limit = None
+        # why my channel failed, if it did rather than close
+        self.failure = None
         # where my twin lives
         self.host = socket.gethostname()
         # framed traffic over my channel; built when the conversation starts
@@ -606,8 +608,9 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         # carefully
         try:
             return self.wire.pull()
-        # a broken channel is a closed channel
-        except OSError:
+        # a broken channel is a closed channel, but the reason is worth keeping
+        except OSError as error:
+            self.failure = error.strerror or type(error).__name__
             return False
 
     def _frames(self, team):

@@ -94,13 +94,17 @@ class TaskAborted(NexusError):
 class Casualty(NexusError):
     """
     The worker process died while it was running the task: it exited, crashed, or was killed
-    by a signal, e.g. by the kernel when it ran out of memory
+    by a signal, e.g. by the kernel when it ran out of memory; or the link to a remote worker
+    failed, e.g. behind a partition or a frozen host
     """
 
     # meta-methods
-    def __init__(self, crew="crew", pid=0, status=None, task="a task", **kwds):
+    def __init__(self, crew="crew", pid=0, status=None, task="a task", link=None, **kwds):
         # describe the death
         cause = self.cause(status)
+        # and a failure of the link, which says more than the status of what was killed after
+        if link is not None:
+            cause = f"its link failed ({link}), and then its launcher {cause}"
         # build the description
         description = f"{crew} died while running {task}: {cause}"
         # chain up
@@ -109,6 +113,7 @@ class Casualty(NexusError):
         self.crew = crew
         self.pid = pid
         self.status = status
+        self.link = link
         # all done
         return
 

@@ -413,7 +413,7 @@ class Foreman(Plain, Peer, implements=Team):
                     self.abandon(
                         task=task,
                         error=exceptions.Casualty(
-                            crew=str(crew), pid=crew.pid, status=status, task=task.label
+                            crew=str(crew), pid=crew.pid, status=status, task=task.label, link=crew.failure
                         ),
                     )
         # anything behind it never started
