@@ -8,6 +8,7 @@
 import collections
 import functools
 import socket
+import ssl
 
 # the framework
 import journal
@@ -26,7 +27,8 @@ class Gate:
 
     Until then nothing the peer sends is interpreted beyond comparing its bytes: a peer that
     sends too much, too little, the wrong proof or nothing at all before {patience} runs out is
-    dropped and counted, and the team goes on serving
+    dropped and counted, and the team goes on serving. With a TLS {context}, every connection
+    first completes a TLS handshake, and the challenge travels inside it
     """
 
     # interface
@@ -71,7 +73,7 @@ class Gate:
         return channel
 
     # meta-methods
-    def __init__(self, dispatcher, host, port, secret, admit, patience, heartbeat, **kwds):
+    def __init__(self, dispatcher, host, port, secret, admit, patience, heartbeat, context=None, **kwds):
         # chain up
         super().__init__(**kwds)
         # save my context
@@ -80,6 +82,7 @@ class Gate:
         self.admit = admit
         self.patience = patience
         self.heartbeat = heartbeat
+        self.context = context
         # the visitors in their handshake
         self.visitors = set()
         # the connections admitted, and the ones refused, by reason
@@ -132,20 +135,70 @@ class Gate:
             # wrap it up
             connection = SocketTCP(socket.AF_INET, socket.SOCK_STREAM, fileno=fd)
             connection.setblocking(False)
-            # and open its handshake
-            self.greet(connection=connection, peer=peer)
+            # over plain TCP, open the handshake
+            if self.context is None:
+                self.greet(connection=connection, peer=peer)
+            # otherwise, secure the connection first
+            else:
+                self.secure(connection=connection, peer=peer)
         # keep listening
         return True
 
-    def greet(self, connection, peer):
+    def secure(self, connection, peer):
+        """
+        Start the TLS handshake of a new {connection}
+        """
+        # wrap it; the handshake proceeds as the connection becomes ready
+        connection = self.context.wrap_socket(connection, server_side=True, do_handshake_on_connect=False)
+        # the visitor's record
+        visitor = Visitor(connection=connection, peer=peer)
+        self.visitors.add(visitor)
+        # on a clock
+        visitor.alarm = self.dispatcher.alarm(
+            interval=self.patience, call=functools.partial(self.expire, visitor=visitor)
+        )
+        # go as far as it can now
+        self.shake(channel=connection, visitor=visitor)
+        # all done
+        return
+
+    def shake(self, channel, visitor):
+        """
+        Carry the TLS handshake of {visitor} on; once it is done, send the challenge
+
+        N.B.: this is an event handler; careful with its return value
+        """
+        # one step
+        try:
+            channel.do_handshake()
+        # if it needs to hear from the peer
+        except ssl.SSLWantReadError:
+            self.dispatcher.whenReadReady(channel=channel, call=functools.partial(self.shake, visitor=visitor))
+            return False
+        # if it needs room to write
+        except ssl.SSLWantWriteError:
+            self.dispatcher.whenWriteReady(channel=channel, call=functools.partial(self.shake, visitor=visitor))
+            return False
+        # if it fails
+        except (ssl.SSLError, OSError) as error:
+            self.refuse(visitor=visitor, reason=f"failed the TLS handshake: {getattr(error, 'reason', None) or error}")
+            return False
+        # secured: on to the challenge
+        self.greet(connection=channel, peer=visitor.peer, visitor=visitor)
+        # either way, this handler is done
+        return False
+
+    def greet(self, connection, peer, visitor=None):
         """
         Send the challenge to a new {connection}, and wait for the answer
         """
         # make the challenge
         nonce, challenge = Handshake.open()
         # the visitor's record
-        visitor = Visitor(connection=connection, peer=peer, nonce=nonce)
-        self.visitors.add(visitor)
+        if visitor is None:
+            visitor = Visitor(connection=connection, peer=peer)
+            self.visitors.add(visitor)
+        visitor.nonce = nonce
         # send it; a fresh connection has room for it, so anything short of that is a bad one
         try:
             sent = connection.send(challenge)
@@ -154,10 +207,11 @@ class Gate:
         if sent != len(challenge):
             self.refuse(visitor=visitor, reason=f"the challenge did not go out: {sent}")
             return
-        # wait for the answer, but not forever
-        visitor.alarm = self.dispatcher.alarm(
-            interval=self.patience, call=functools.partial(self.expire, visitor=visitor)
-        )
+        # wait for the answer, but not forever; a TLS handshake's clock covers both
+        if visitor.alarm is None:
+            visitor.alarm = self.dispatcher.alarm(
+                interval=self.patience, call=functools.partial(self.expire, visitor=visitor)
+            )
         self.dispatcher.whenReadReady(
             channel=connection, call=functools.partial(self.hear, visitor=visitor)
         )
@@ -173,7 +227,7 @@ class Gate:
         # read no more than the answer, plus a byte to catch a peer that sends more
         try:
             data = channel.recv(Handshake.answer + 1 - len(visitor.heard))
-        except BlockingIOError:
+        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
             return True
         except OSError as error:
             self.refuse(visitor=visitor, reason=f"the connection failed: {error}")
@@ -189,7 +243,8 @@ class Gate:
             return True
         # judge: a peer that sends past its answer before it heard my proof is not a worker
         verdict = None
-        if len(visitor.heard) == Handshake.answer:
+        early = getattr(channel, "pending", None)
+        if len(visitor.heard) == Handshake.answer and not (early and early()):
             verdict = Handshake.check(secret=self.secret, nonce=visitor.nonce, answer=bytes(visitor.heard))
         if verdict is None:
             self.refuse(visitor=visitor, reason="failed the handshake")
@@ -261,10 +316,10 @@ class Visitor:
     """
 
     # meta-methods
-    def __init__(self, connection, peer, nonce):
+    def __init__(self, connection, peer):
         self.connection = connection
         self.peer = peer
-        self.nonce = nonce
+        self.nonce = None
         self.heard = bytearray()
         self.alarm = None
         return

@@ -9,6 +9,7 @@ import fcntl
 import mmap
 import os
 import socket
+import ssl
 import struct
 
 
@@ -41,6 +42,9 @@ class Wire:
     SHARED = 0x80
     # how long to wait for a descriptor that a frame announced, in seconds
     patience = 10.0
+
+    # what a channel that would block raises; TLS sockets have their own
+    blocked = (BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
 
     # message kinds, team to worker
     TASK = 1
@@ -98,7 +102,7 @@ class Wire:
             buffers = outbox[: self.gather]
             try:
                 written = self._send(buffers)
-            except (BlockingIOError, InterruptedError):
+            except self.blocked:
                 # try again when the channel is ready
                 return False
             # drop what was written from the queue
@@ -119,12 +123,12 @@ class Wire:
         # if a large body is being read in place
         if self.body is not None:
             # read into it
-            return self._fill()
+            return self._fill() and self._drain()
         # otherwise, read a chunk
         try:
             data = self._recv(self.chunk)
         # if nothing is there
-        except (BlockingIOError, InterruptedError):
+        except self.blocked:
             # the channel is quiet, not closed
             self.quiet = True
             return True
@@ -147,8 +151,9 @@ class Wire:
             if size >= self.large and len(self.inbox) < self.header.size + size:
                 # move it to a buffer of its own and read the rest in place
                 self._adopt(size)
+                return self._fill() and self._drain()
         # all done
-        return True
+        return self._drain()
 
     def frames(self):
         """
@@ -296,8 +301,17 @@ class Wire:
         self.large_header = None
         # whether the last {pull} found nothing to read
         self.quiet = False
+        # what a TLS channel has decrypted but not handed out yet, which no event loop can see
+        self._buffered = None
         # sockets and pipes move bytes differently
-        if isinstance(channel, socket.socket):
+        if isinstance(channel, ssl.SSLSocket):
+            # through TLS, which has no gathered writes
+            self._recv = channel.recv
+            self._send = self._sendeach
+            self._recvinto = channel.recv_into
+            self._buffered = channel.pending
+            channel.setblocking(False)
+        elif isinstance(channel, socket.socket):
             # through the socket
             self._recv = channel.recv
             self._send = channel.sendmsg
@@ -378,7 +392,7 @@ class Wire:
         while self.got < len(self.body):
             try:
                 count = self._recvinto(view[self.got :])
-            except (BlockingIOError, InterruptedError):
+            except self.blocked:
                 self.quiet = True
                 return True
             except ConnectionResetError:
@@ -388,6 +402,44 @@ class Wire:
             self.got += count
         # all there
         return True
+
+    def _drain(self):
+        """
+        Move into the inbox what a TLS channel decrypted but did not hand out, since no event
+        loop would ever announce it; {True}, since the channel is alive
+        """
+        # if there is such a channel
+        if self._buffered is not None:
+            # take everything it holds
+            while self._buffered():
+                self.inbox += self._recv(self._buffered())
+        # all done
+        return True
+
+    def _sendeach(self, buffers):
+        """
+        Write {buffers} one after the other, for channels without gathered writes; returns how
+        much went out
+        """
+        # go through them
+        written = 0
+        for buffer in buffers:
+            # write one
+            try:
+                count = self.channel.send(buffer)
+            # if the channel is full
+            except self.blocked:
+                # report what went out, if anything did
+                if written:
+                    return written
+                raise
+            # count it
+            written += count
+            # a short write means the channel is full
+            if count < len(buffer):
+                break
+        # all done
+        return written
 
     @staticmethod
     def _descriptor(end):

@@ -11,6 +11,7 @@ import os
 import select
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -25,6 +26,7 @@ from ..Crew import Crew
 from ..Dispatcher import seconds
 from ..Gate import Gate
 from ..Handshake import Handshake
+from ..SocketTLS import SocketTLS
 
 
 # the kernel's way to have a child killed when its parent dies (linux/prctl.h)
@@ -57,11 +59,17 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
     stdin = pyre.properties.bool(default=False)
     stdin.doc = "read the team's secret from the first line of stdin, and leave when stdin ends"
 
+    fork = pyre.properties.bool(default=False)
+    fork.doc = "host even a single crew in a process of its own, so this one always exits with a status"
+
     timeout = pyre.properties.dimensional(default=30 * pyre.units.SI.second)
     timeout.doc = "how long to try to reach the team and pass its handshake"
 
     heartbeat = pyre.properties.dimensional(default=5 * pyre.units.SI.second)
     heartbeat.doc = "how often an idle link to the team is probed"
+
+    authority = pyre.properties.str(default="")
+    authority.doc = "the certificates that vouch for the team's; when set, the channel is TLS"
 
     # the environment variable with the secret
     variable = "PYRE_NEXUS_SECRET"
@@ -90,14 +98,16 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
             os.setpgid(0, 0)
         except OSError:
             pass
-        # a single crew is served right here
-        if self.crews == 1:
+        # a single crew is served right here, unless i must outlive it: some launchers, e.g.
+        # MPICH's mpiexec, end a whole job when one of its processes is killed by a signal
+        if self.crews == 1 and not self.fork:
             # with a watch on stdin, if that is how the team's end shows
             if self.stdin:
                 threading.Thread(target=self.watchStdin, daemon=True).start()
             # work
             return self.serve(secret=secret, launch=launch)
-        # several get processes of their own, so one that is killed leaves the others alone
+        # several, or one with {fork}, get processes of their own, so one that is killed leaves
+        # the others, and me, alone
         children = []
         for _ in range(self.crews):
             pid = os.fork()
@@ -182,6 +192,9 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
             raise ConnectionError(f"cannot reach the team at {where}: {error}")
         # the handshake
         try:
+            # secure the channel first, if the team does TLS
+            if self.authority:
+                connection = self.secure(connection=connection, deadline=deadline)
             # the team's challenge
             challenge = self.receive(connection, Handshake.challenge, deadline)
             # my answer
@@ -192,6 +205,9 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
         except EOFError:
             connection.close()
             raise ConnectionError(f"the team at {where} refused the handshake: is the secret right?")
+        except ssl.SSLError as error:
+            connection.close()
+            raise ConnectionError(f"the TLS handshake with the team at {where} failed: {error}")
         except (OSError, ValueError) as error:
             connection.close()
             raise ConnectionError(f"the handshake with the team at {where} failed: {error}")
@@ -202,8 +218,24 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
         # tune the link
         connection.settimeout(None)
         Gate.tune(channel=connection, heartbeat=seconds(self.heartbeat))
-        # and wrap it up as a pyre channel
+        # a TLS channel is a pyre channel already
+        if self.authority:
+            return connection
+        # a plain one is wrapped up as one
         return SocketTCP(socket.AF_INET, socket.SOCK_STREAM, fileno=connection.detach())
+
+    def secure(self, connection, deadline):
+        """
+        Wrap {connection} in TLS, checking the team's certificate against my {authority}
+        """
+        # the context
+        try:
+            context = SocketTLS.context(authority=self.authority)
+        except (OSError, ValueError) as error:
+            raise ConnectionError(f"cannot load the authority {self.authority!r}: {error}")
+        # the handshake, before the deadline
+        connection.settimeout(max(0.001, deadline - time.monotonic()))
+        return context.wrap_socket(connection)
 
     @staticmethod
     def receive(connection, size, deadline):

@@ -25,6 +25,7 @@ from .Recruiter import Recruiter
 from .Launch import Launch
 from ..Gate import Gate
 from ..Handshake import Handshake
+from ..SocketTLS import SocketTLS
 from ..Dispatcher import seconds
 from ..exceptions import RecruitmentError, ConfigurationError, Casualty
 
@@ -69,6 +70,18 @@ class Launcher(pyre.component, implements=Recruiter):
 
     grace = pyre.properties.dimensional(default=1 * pyre.units.SI.second)
     grace.doc = "how long a dismissed launch gets to end before SIGTERM, and then SIGKILL"
+
+    certificate = pyre.properties.str(default="")
+    certificate.doc = "the team's TLS certificate (PEM); when set, every channel is encrypted"
+
+    key = pyre.properties.str(default="")
+    key.doc = "the private key of the certificate (PEM), if it is not in the certificate file"
+
+    authority = pyre.properties.str(default="")
+    authority.doc = (
+        "the file, where the workers run, of the certificates that vouch for the team's; by "
+        "default the team's certificate itself, for a self-signed one on a shared file system"
+    )
 
     # whether the worker shells read the secret from their stdin, rather than from the
     # environment variable {secretVariable}; launchers that share their stdin with one worker
@@ -236,9 +249,21 @@ class Launcher(pyre.component, implements=Recruiter):
         """
         Open my gate on the event loop of {team}
         """
+        # the TLS context, if the channels are encrypted
+        context = None
+        if self.certificate:
+            try:
+                context = SocketTLS.context(certificate=self.certificate, key=self.key)
+            except (OSError, ValueError) as error:
+                raise RecruitmentError(
+                    recruiter=self.pyre_name,
+                    reason=f"cannot load the certificate {self.certificate!r}: {error}; "
+                    f"check '{self.pyre_name}.certificate' and '{self.pyre_name}.key'",
+                )
         # carefully
         try:
             self.gate = Gate(
+                context=context,
                 dispatcher=team.dispatcher,
                 host=self.address.host,
                 port=self.address.port,
@@ -286,6 +311,9 @@ class Launcher(pyre.component, implements=Recruiter):
             f"--timeout={seconds(self.timeout):g}*s",
             f"--heartbeat={seconds(self.heartbeat):g}*s",
         ]
+        # how the team proves who it is, if the channels are encrypted
+        if self.certificate:
+            command.append(f"--authority={self.authority or self.certificate}")
         # and where the secret comes from
         if self.secretOnStdin:
             command.append("--stdin")
