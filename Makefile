@@ -1,7 +1,8 @@
 # pyre_nexus
 #
 # make demo     set up, then run the demo: a Monte Carlo estimate of pi on local crews
-# make test     set up, then run the whole test suite
+# make test     set up, start the services of the integration tests (as root), run the whole suite
+# make services start sshd, the test hosts h1..h3, MPI and Slurm (as root; see etc/ci/infra.sh)
 # make bench    set up, then run the benchmarks against the peers
 
 PYTHON ?= python3
@@ -12,13 +13,18 @@ BIN = $(VENV)/bin
 # the marker of a finished set up; redone when the package metadata changes
 READY = $(VENV)/.ready
 
-.PHONY: demo test bench setup clean
+.PHONY: demo test bench setup services clean
 
 demo: $(READY)
 	$(BIN)/nexus-demo
 
-test: $(READY)
+test: $(READY) services
 	$(BIN)/python -m pytest tests
+
+# the integration tests need root for them; without, those tests are skipped, with the reason
+services:
+	@if [ "$$(id -u)" = 0 ]; then bash etc/ci/infra.sh start; \
+	else echo "not root: the ssh, MPI and Slurm tests will be skipped (run make services as root)"; fi
 
 bench: $(READY)
 	$(BIN)/pip install --quiet -r benchmarks/requirements.txt

@@ -109,12 +109,15 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
         # several, or one with {fork}, get processes of their own, so one that is killed leaves
         # the others, and me, alone
         children = []
+        shell = os.getpid()
         for _ in range(self.crews):
             pid = os.fork()
             if pid == 0:
-                # lead my own group, and die with the shell
+                # lead my own group, and die with the shell, unless it died before i asked
                 os.setpgid(0, 0)
                 ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+                if os.getppid() != shell:
+                    os._exit(1)
                 os._exit(self.serve(secret=secret, launch=launch))
             children.append(pid)
         # the shell watches stdin, if that is how the team's end shows
