@@ -198,6 +198,9 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
             # tell the team how long they took
             now = time.monotonic()
             team.measure(elapsed=now - self.since, count=reports)
+            # count them, and the time i was busy with them
+            self.reported += reports
+            self.busy += now - self.since
             self.since = now
         # if the running task changed
         if (self.inflight[0] if self.inflight else None) is not head:
@@ -544,8 +547,9 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
                         channel.close()
                 except OSError:
                     pass
-            # remember how much went out, and forget the wire
+            # remember how much went out and came in, and forget the wire
             self.sent = self.wire.sent
+            self.received = self.wire.received
             self.wire = None
         # stop any deadline clock
         if self.alarm is not None:
@@ -572,8 +576,9 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         self.host = socket.gethostname()
         # framed traffic over my channel; built when the conversation starts
         self.wire = None
-        # the bytes written to my twin, once my wire is gone
+        # the bytes written to my twin and read from it, once my wire is gone
         self.sent = None
+        self.received = 0
         # team side: where i am in my life, the tasks sent and not yet reported, the number of
         # tasks i was handed, the deadline clock of the running task, whether a write handler
         # is waiting for my channel, recruiter specific notes
@@ -583,8 +588,11 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         self.alarm = None
         self.draining = False
         self.notes = None
-        # when i last reported, or started working after being idle
+        # when i last reported, or started working after being idle; the tasks i reported, and
+        # the seconds i was busy with them
         self.since = 0.0
+        self.reported = 0
+        self.busy = 0.0
         # worker side: whether i am the twin, the frames read but not handled, the tasks
         # revoked before they started, when i last read my channel, and how long a task may
         # run before i check the channel again

@@ -285,6 +285,8 @@ class Future(concurrent.futures.Future):
         else:
             # nobody can be waiting on it
             self._state = state
+        # my team keeps the books
+        self.team.ledger.settle(self)
         # invoke the callbacks; the base class logs and swallows their errors, so a buggy
         # callback cannot bring the event loop down
         self._invoke_callbacks()

@@ -137,6 +137,7 @@ class Wire:
             data = b""
         # note whether anything came
         self.quiet = not data
+        self.received += len(data)
         # if nothing came
         if not data:
             # the peer has closed its end
@@ -290,9 +291,10 @@ class Wire:
         self.limit = limit
         # the frames waiting to be written, as a list of buffers
         self.outbox = []
-        # the bytes queued and the bytes written, since the start
+        # the bytes queued, written and read, since the start
         self.posted = 0
         self.sent = 0
+        self.received = 0
         # the bytes that have arrived but do not yet form a complete frame
         self.inbox = bytearray()
         # a large body being read in place, how much of it has arrived, and its header
@@ -400,6 +402,7 @@ class Wire:
             if count == 0:
                 return False
             self.got += count
+            self.received += count
         # all there
         return True
 
@@ -412,7 +415,9 @@ class Wire:
         if self._buffered is not None:
             # take everything it holds
             while self._buffered():
-                self.inbox += self._recv(self._buffered())
+                data = self._recv(self._buffered())
+                self.inbox += data
+                self.received += len(data)
         # all done
         return True
 

@@ -15,6 +15,7 @@ import time
 import weakref
 
 # the framework
+import journal
 import pyre
 from pyre.nexus.Peer import Peer
 from pyre.units.SI import second
@@ -29,6 +30,7 @@ from ..Dispatcher import Dispatcher, seconds
 from ..Future import Future
 from ..Plain import Plain
 from ..Wire import Wire
+from .Ledger import Ledger
 from .. import exceptions
 # my protocols
 from .Team import Team
@@ -82,6 +84,9 @@ class Foreman(Plain, Peer, implements=Team):
 
     initargs = pyre.properties.list(default=())
     initargs.doc = "the positional arguments of the initializer; strings when set in a file"
+
+    summary = pyre.properties.bool(default=False)
+    summary.doc = "whether to show my books in the journal (channel pyre_nexus.metrics) when i shut down"
 
     # the team side crew class
     crew = Crew
@@ -172,8 +177,20 @@ class Foreman(Plain, Peer, implements=Team):
         if wait:
             # for the crews to be gone, which happens after all work is done
             self.drive(until=self.deserted)
+            # and close the books
+            if self.summary and self.ledger.submitted:
+                self.books.report(report=self.ledger.summary(team=self))
+                self.books.log()
         # all done
         return
+
+    @pyre.export
+    def metrics(self):
+        """
+        My books: how my tasks ended, how deep my queue got, and what each crew did, as a
+        dictionary of plain values, ready for {json.dumps}
+        """
+        return self.ledger.snapshot(team=self)
 
     # team side hooks: what my crews and recruiter call
     def activate(self, crew):
@@ -269,6 +286,7 @@ class Foreman(Plain, Peer, implements=Team):
         if task.retries < self.policy.retries:
             # count this one
             task.retries += 1
+            self.ledger.retried += 1
             # and put it at the head of the queue, so a retry does not wait behind everything
             self.putback(task=task)
             # all done
@@ -338,7 +356,8 @@ class Foreman(Plain, Peer, implements=Team):
             self.reject(reason=reason)
         # see that the worker ends; the recruiter buries it when it does
         self.recruiter.dismiss(team=self, crew=crew)
-        # and replace it
+        # hand what it held to the crews with room, and replace it
+        self.distribute()
         self.replenish()
         # all done
         return
@@ -357,7 +376,8 @@ class Foreman(Plain, Peer, implements=Team):
         crew.state = crew.lost
         # kill it; the recruiter buries it when it is gone
         self.recruiter.kill(team=self, crew=crew)
-        # and replace it
+        # hand what it held to the crews with room, and replace it
+        self.distribute()
         self.replenish()
         # all done
         return
@@ -386,9 +406,10 @@ class Foreman(Plain, Peer, implements=Team):
         crew.resign()
         # a crew that never registered is a failed recruitment
         failed = crew.state == crew.recruited
-        # take it off the rosters
+        # take it off the rosters, and into the books
         crew.state = crew.buried
         self.crews.remove(crew)
+        self.ledger.bury(crew)
         # count the failure, now that the crew no longer counts as on its way
         if failed:
             self.reject(reason=f"{crew} died before it registered: {exceptions.Casualty.cause(status)}")
@@ -407,6 +428,7 @@ class Foreman(Plain, Peer, implements=Team):
                 task.deaths += 1
                 # give it another chance, if it has one
                 if task.deaths < self.policy.casualties:
+                    self.ledger.rerun += 1
                     self.putback(task=task)
                 # otherwise, blame it
                 else:
@@ -418,7 +440,8 @@ class Foreman(Plain, Peer, implements=Team):
                     )
         # anything behind it never started
         self.reclaim(crew=crew, keep=0)
-        # replace the crew, if the work needs it
+        # hand what it held to the crews with room, and replace it, if the work needs it
+        self.distribute()
         self.replenish()
         # and see whether the team is done
         self.conclude()
@@ -454,6 +477,11 @@ class Foreman(Plain, Peer, implements=Team):
         # queue it
         queue = self.queue
         queue.append(future)
+        # count it
+        ledger = self.ledger
+        ledger.submitted += 1
+        if len(queue) > ledger.deepest:
+            ledger.deepest = len(queue)
         # if it is the only one waiting, a crew may have room for it
         if len(queue) == 1:
             self.distribute()
@@ -797,6 +825,9 @@ class Foreman(Plain, Peer, implements=Team):
         self.closed = False
         # failed recruitments in a row
         self.rejections = 0
+        # my books, and the journal channel that shows them when i shut down
+        self.ledger = Ledger()
+        self.books = journal.info("pyre_nexus.metrics")
         # the seconds per task, as the crews report them, and the number of tasks each crew
         # holds; it starts at one, so tasks of unknown length do not queue behind each other
         self.pace = 0.0

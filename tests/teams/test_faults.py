@@ -214,6 +214,21 @@ def test_casualties_bounds_the_crews_a_task_may_kill(make_team, tmp_path, casual
     assert log.read_text() == "x" * casualties
 
 
+def test_task_rerun_after_a_death_goes_to_an_idle_crew(make_team, tmp_path):
+    """
+    A task put back after its crew died is handed to the other crew at once, even though that
+    crew is idle and the team needs no replacement to be at strength for the work left
+    """
+    staff = make_team("staff", size=2, casualties=2)
+    # both crews up and idle
+    warm(staff)
+    log = tmp_path / "runs"
+    # a task that kills whoever runs it: rerun once on the idle crew, then blamed
+    error = staff.submit(tasks.fault_killer, str(log)).exception(timeout=PATIENCE)
+    assert isinstance(error, exceptions.Casualty), repr(error)
+    assert log.read_text() == "xx"
+
+
 # deadlines
 def test_team_deadline_kills_an_overdue_task(make_team):
     """

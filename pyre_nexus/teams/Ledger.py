@@ -1,0 +1,161 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+# externals
+import collections
+import time
+
+# my parts
+from .. import exceptions
+
+
+# declaration
+class Ledger:
+    """
+    The books of a team: how its tasks ended, how many were retried or rerun, how deep its
+    queue got, and for each crew how many tasks it reported, how long it was busy and how many
+    bytes it moved. Every count is kept where the event happens, so reading the books costs
+    nothing until somebody asks
+    """
+
+    # the outcomes, by the class of a task's error; the first match wins
+    kinds = (
+        (exceptions.Casualty, "casualties"),
+        (exceptions.DeadlineExceeded, "deadlines"),
+        (exceptions.RecruitmentError, "unrecruited"),
+    )
+
+    # interface
+    def settle(self, future):
+        """
+        {future} has its outcome: count it
+        """
+        # by its kind
+        self.outcomes[self.kind(future)] += 1
+        # all done
+        return
+
+    def bury(self, crew):
+        """
+        {crew} is gone: fold its figures into the totals of the crews before it
+        """
+        # add them up
+        for key, value in self.figures(crew).items():
+            if isinstance(value, (int, float)) and key != "pid":
+                self.buried[key] += value
+        # and count it
+        self.buried["crews"] += 1
+        # all done
+        return
+
+    def snapshot(self, team):
+        """
+        The books of {team} now, as a dictionary of plain values, ready for {json.dumps}
+        """
+        # the time since the team was built
+        elapsed = time.monotonic() - self.started
+        # the crews at work
+        crews = [self.figures(crew) for crew in team.crews]
+        # all done
+        return {
+            "team": str(team),
+            "seconds": elapsed,
+            "submitted": self.submitted,
+            "outcomes": {kind: self.outcomes.get(kind, 0) for kind in self.order},
+            "retried": self.retried,
+            "rerun": self.rerun,
+            "queued": len(team.queue),
+            "deepest queue": self.deepest,
+            "crews": crews,
+            "former crews": dict(self.buried),
+        }
+
+    def summary(self, team):
+        """
+        The books of {team} in a few lines of text
+        """
+        # get the books
+        books = self.snapshot(team)
+        # the outcomes
+        outcomes = ", ".join(f"{count} {kind}" for kind, count in books["outcomes"].items() if count)
+        # the work of every crew, present and past
+        crews = books["crews"]
+        former = books["former crews"]
+        count = len(crews) + former.get("crews", 0)
+        busy = sum(crew["busy seconds"] for crew in crews) + former.get("busy seconds", 0.0)
+        moved = sum(crew["bytes sent"] + crew["bytes received"] for crew in crews)
+        moved += former.get("bytes sent", 0) + former.get("bytes received", 0)
+        # the lines
+        return [
+            f"{books['team']}: {books['submitted']} tasks in {books['seconds']:.2f} s: {outcomes or 'none done'}",
+            f"  {books['retried']} retried after recoverable errors, {books['rerun']} rerun after their crew died, "
+            f"{books['queued']} waiting, at most {books['deepest queue']} waited at once",
+            f"  {count} crews, busy {busy:.2f} s in all, {moved / 1e6:.3f} MB moved",
+        ]
+
+    # meta-methods
+    def __init__(self):
+        # when the books were opened
+        self.started = time.monotonic()
+        # the tasks submitted, and how they ended
+        self.submitted = 0
+        self.outcomes = collections.Counter()
+        # the tasks run again after a recoverable error, or after their crew died
+        self.retried = 0
+        self.rerun = 0
+        # the deepest the queue got
+        self.deepest = 0
+        # the totals of the crews that are gone
+        self.buried = collections.Counter()
+        # all done
+        return
+
+    # the outcomes, in the order they are shown
+    order = ("completed", "failed", "casualties", "deadlines", "cancelled", "unrecruited")
+
+    # implementation details
+    def kind(self, future):
+        """
+        The kind of the outcome of {future}
+        """
+        # cancelled
+        if future.cancelled():
+            return "cancelled"
+        # the error, if any
+        error = future._exception
+        # none is a result
+        if error is None:
+            return "completed"
+        # the kinds the team itself decides
+        for cls, kind in self.kinds:
+            if isinstance(error, cls):
+                return kind
+        # and the rest are the tasks' own
+        return "failed"
+
+    @staticmethod
+    def figures(crew):
+        """
+        The figures of {crew}
+        """
+        # its wire, or what it left
+        wire = crew.wire
+        sent = wire.sent if wire is not None else (crew.sent or 0)
+        received = wire.received if wire is not None else crew.received
+        # all done
+        return {
+            "crew": str(crew),
+            "host": crew.host,
+            "pid": crew.pid,
+            "state": crew.state,
+            "tasks": crew.reported,
+            "busy seconds": crew.busy,
+            "bytes sent": sent,
+            "bytes received": received,
+        }
+
+
+# end of file
