@@ -12,7 +12,6 @@ import ssl
 
 # the framework
 import journal
-from pyre.ipc.PortTCP import PortTCP
 from pyre.ipc.SocketTCP import SocketTCP
 
 # my parts
@@ -32,13 +31,6 @@ class Gate:
     """
 
     # interface
-    @property
-    def address(self):
-        """
-        The address i listen on
-        """
-        return self.port.address
-
     def close(self):
         """
         Stop listening, and drop the visitors still in their handshake
@@ -46,9 +38,9 @@ class Gate:
         # the visitors
         for visitor in list(self.visitors):
             self.refuse(visitor=visitor, reason="the team closed its gate")
-        # and the port
-        self.dispatcher.forget(self.port)
-        self.port.close()
+        # and the listener
+        self.dispatcher.forget(self.listener)
+        self.listener.close()
         # all done
         return
 
@@ -90,8 +82,8 @@ class Gate:
         self.refused = collections.Counter()
         # my channel
         self.journal = journal.warning("pyre_nexus.gate")
-        # listen; unlike {PortTCP.install}, a port that is taken is an error, not a surprise
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # listen; unlike {pyre.ipc.port}, a port that is taken is an error, not a surprise
+        listener = SocketTCP(socket.AF_INET, socket.SOCK_STREAM)
         try:
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             listener.bind((host, port))
@@ -100,11 +92,12 @@ class Gate:
         except OSError:
             listener.close()
             raise
-        # wrap it up
+        # remember it, and the address it got
         host, port = listener.getsockname()
-        self.port = PortTCP(channel=listener, address=PortTCP.inet().coerce(f"{host}:{port}"))
+        self.listener = listener
+        self.address = SocketTCP.inet().coerce(f"{host}:{port}")
         # and watch it
-        self.dispatcher.whenReadReady(channel=self.port, call=self.knock)
+        self.dispatcher.whenReadReady(channel=listener, call=self.knock)
         # all done
         return
 
@@ -122,7 +115,7 @@ class Gate:
         while True:
             # carefully
             try:
-                fd, peer = self.port.channel._accept()
+                fd, peer = self.listener._accept()
             # until there are none
             except (BlockingIOError, InterruptedError):
                 break

@@ -270,3 +270,17 @@ def test_oversized_frame(make_team, tmp_path):
     assert not (tmp_path / "sprung").exists()
     # and the task goes on to a real crew
     assert future.result(timeout=PATIENCE) == 3
+
+
+def test_shutdown_closes_the_gate(make_team):
+    """
+    A team that shut down and has no crews left stops listening
+    """
+    staff = make_team(size=1)
+    staff.recruiter = "spawn"
+    assert serving(staff)
+    port = staff.recruiter.gate.address.port
+    staff.shutdown()
+    assert staff.recruiter.gate is None
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=PATIENCE)

@@ -445,6 +445,10 @@ class Foreman(Plain, Peer, implements=Team):
         self.replenish()
         # and see whether the team is done
         self.conclude()
+        # a closed team without crews never recruits again, so its recruiter can let go of
+        # what it holds for recruitment, e.g. a listening port
+        if self.closed and not self.crews:
+            self.recruiter.release(team=self)
         # all done
         return
 
