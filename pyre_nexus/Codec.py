@@ -6,6 +6,7 @@
 
 # externals
 import functools
+import io
 import pickle
 import struct
 import types
@@ -44,13 +45,14 @@ class Codec:
 
     # interface
     @classmethod
-    def encode(cls, item, owned=True):
+    def encode(cls, item, owned=True, task=False):
         """
         Serialize {item}: a {bytes}, or a list of buffers when it holds large buffers, which
         travel out of band instead of being copied into the pickle stream. The buffers of an
         {owned} item are sent from where they are, so the sender must leave the item alone
-        until it is sent; the others are copied now. Raises one of {unpicklable} with the
-        reason if serializing is impossible
+        until it is sent; the others are copied now. In a {task}, the functions of the main
+        script travel by value wherever they are. Raises one of {unpicklable} with the reason
+        if serializing is impossible
         """
         # the large buffers
         buffers = []
@@ -68,7 +70,14 @@ class Codec:
 
         # try the fast way
         try:
-            stream = pickle.dumps(item, protocol=5, buffer_callback=sort)
+            # tasks, with an eye out for functions of the main script
+            if task:
+                sink = io.BytesIO()
+                TaskPickler(sink, protocol=5, buffer_callback=sort).dump(item)
+                stream = sink.getvalue()
+            # everything else as plainly as possible
+            else:
+                stream = pickle.dumps(item, protocol=5, buffer_callback=sort)
         # if it fails
         except cls.unpicklable:
             # start over, by value; if this fails too, its error is the better explanation
@@ -103,17 +112,17 @@ class Codec:
         """
         Serialize the call {fn(*args, **kwds)}
         """
-        # the caller may change its arguments once the call is queued, so they are copied
-        # functions of the main script travel by value, pickled once
-        if type(fn) is types.FunctionType and fn.__module__ == "__main__":
-            return cls.encode((ByValue.of(fn), args, kwds), owned=False)
-        # other objects of the main script, e.g. an instance of a {Task} subclass, go by value,
+        # the caller may change its arguments once the call is queued, so they are copied;
+        # functions of the main script travel by value, pickled once, wherever they are, e.g.
+        # as the function of a chunk of a map; other objects of the main script, e.g. an
+        # instance of a {Task} subclass, go by value,
         # and so does everything while some module is registered to, since what comes from it
         # may hide anywhere in the call; only cloudpickle knows how to find it
-        if getattr(fn, "__module__", None) == "__main__" or cloudpickle.list_registry_pickle_by_value():
+        main = type(fn) is not types.FunctionType and getattr(fn, "__module__", None) == "__main__"
+        if main or cloudpickle.list_registry_pickle_by_value():
             return cloudpickle.dumps((fn, args, kwds), protocol=5)
         # the rest by reference, if possible
-        return cls.encode((fn, args, kwds), owned=False)
+        return cls.encode((fn, args, kwds), owned=False, task=True)
 
     @classmethod
     def decode(cls, data):
@@ -147,6 +156,27 @@ class Codec:
         fn, args, kwds = cls.decode(data)
         # and bind
         return functools.partial(fn, *args, **kwds) if args or kwds else fn
+
+
+# the pickler of tasks
+class TaskPickler(pickle.Pickler):
+    """
+    A pickler that sends the functions of the main script by value, wherever they are in a
+    task: a worker that was not forked from the team, or was forked before they were defined,
+    cannot find them by name
+    """
+
+    # hooks
+    def reducer_override(self, obj):
+        """
+        Send the functions of the main script by value; leave the rest to pickle
+        """
+        # a function of the main script
+        if type(obj) is types.FunctionType and obj.__module__ == "__main__":
+            # goes by value, pickled once
+            return ByValue.of(obj).__reduce__()
+        # the rest as pickle sees fit
+        return NotImplemented
 
 
 # functions of the main script, pickled by value

@@ -11,6 +11,8 @@ authenticated loopback TCP
 
 # externals
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -76,3 +78,28 @@ def test_broken_python(make_team, tmp_path):
     error = staff.submit(os.getpid).exception(timeout=drill.PATIENCE)
     assert isinstance(error, RecruitmentError)
     assert "no module named pyre_nexus here" in str(error)
+
+
+def test_script_functions_anywhere(tmp_path):
+    """
+    Functions of the main script reach fresh interpreters wherever they are in a task: as the
+    task, inside the chunks of a map, and as arguments
+    """
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import pyre_nexus\n"
+        "def double(x):\n"
+        "    return 2 * x\n"
+        "def apply(f, x):\n"
+        "    return f(x)\n"
+        "staff = pyre_nexus.staff()(name='script', size=2)\n"
+        "staff.recruiter = 'spawn'\n"
+        "assert staff.submit(double, 4).result(timeout=60) == 8\n"
+        "assert list(staff.map(double, range(50), chunksize=7, timeout=60)) == [2 * x for x in range(50)]\n"
+        "assert staff.submit(apply, double, 21).result(timeout=60) == 42\n"
+        "staff.shutdown()\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("ok")
