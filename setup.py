@@ -36,7 +36,7 @@ setuptools.setup(
         "test": ["pytest>=8,<10", "pytest-timeout>=2.3,<3", "numpy>=2,<3"],
     },
     entry_points={
-        "console_scripts": ["nexus-demo = pyre_nexus.apps.Demo:main"],
+        "console_scripts": ["nexus-demo = pyre_nexus.apps.Demo:main", "nexus = pyre_nexus.cli.Nexus:main"],
     },
     classifiers=[
         "License :: OSI Approved :: BSD License",
