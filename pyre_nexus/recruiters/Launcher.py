@@ -103,6 +103,56 @@ class Launcher(pyre.component, implements=Recruiter):
         """
         raise NotImplementedError(f"class '{type(self).__name__}' must implement 'command'")
 
+    def slots(self):
+        """
+        Parse the {hosts} of recruiters that have them into a map from each host to the crews
+        it takes
+        """
+        # go through them
+        slots = {}
+        for entry in self.hosts:
+            # split off the count
+            host, _, count = entry.rpartition(":")
+            if not host:
+                host, count = count, "1"
+            # add it up, so a host that is listed twice takes both counts
+            slots[host] = slots.get(host, 0) + int(count)
+        # all done
+        return slots
+
+    @staticmethod
+    def deal(count, room):
+        """
+        Deal {count} crews out over the hosts in {room}, a map from each host to the crews it
+        has room for, one at a time so they spread; returns the crews each host got
+        """
+        # start with none
+        dealt = dict.fromkeys(room, 0)
+        room = dict(room)
+        # deal
+        while count > 0 and any(value > 0 for value in room.values()):
+            for host in room:
+                if count > 0 and room[host] > 0:
+                    room[host] -= 1
+                    dealt[host] += 1
+                    count -= 1
+        # all done
+        return dealt
+
+    def checkHosts(self):
+        """
+        Complain about the entries of {hosts} that do not parse
+        """
+        # go through them
+        for entry in self.hosts:
+            host, _, count = entry.rpartition(":")
+            if not entry or (host and not (count.isdigit() and int(count) > 0)):
+                yield self.complain(
+                    trait="hosts", value=entry, accepted="'host' or 'host:crews' with a positive count, e.g. 'node1:4'"
+                )
+        # all done
+        return
+
     def environment(self):
         """
         The environment of the launcher: the team's, by default

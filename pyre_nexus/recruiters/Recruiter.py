@@ -44,6 +44,24 @@ class Recruiter(pyre.protocol, family="pyre_nexus.recruiters"):
 
     # framework hooks
     @classmethod
+    def pyre_resolveSpecification(cls, spec, **kwds):
+        """
+        Resolve {spec} into a recruiter, as pyre does, but pass over candidates that are not
+        components at all: once pyre's own {mpi} package is imported, pyre offers it for the
+        name 'mpi' before the recruiter of that name, and then fails on it
+        """
+        # go through the candidates
+        for candidate in cls.pyre_executive.resolve(uri=spec, protocol=cls, **kwds):
+            # skip what cannot even say whether it is compatible, and what is not
+            compatible = getattr(candidate, "pyre_isCompatible", None)
+            if compatible is None or not compatible(spec=cls):
+                continue
+            # the first good one wins
+            return candidate
+        # if there were none
+        raise cls.ResolutionError(protocol=cls, value=spec)
+
+    @classmethod
     def pyre_default(cls, **kwds):
         """
         The default {Recruiter} implementation

@@ -46,16 +46,8 @@ class SSH(Launcher, family="pyre_nexus.recruiters.ssh"):
         """
         # the room left on each host
         room = {host: slots - self.occupancy(host=host) for host, slots in self.slots().items()}
-        # deal the crews out one at a time, so they spread
-        launches = dict.fromkeys(room, 0)
-        while count > 0 and any(room.values()):
-            for host in room:
-                if count > 0 and room[host] > 0:
-                    room[host] -= 1
-                    launches[host] += 1
-                    count -= 1
-        # all done
-        return [(host, crews) for host, crews in launches.items() if crews]
+        # one launch per host, with the crews it was dealt
+        return [(host, crews) for host, crews in self.deal(count=count, room=room).items() if crews]
 
     def command(self, host, crews, shell):
         """
@@ -65,22 +57,6 @@ class SSH(Launcher, family="pyre_nexus.recruiters.ssh"):
         # worker's output is not mangled; and the remote command as one word, since the remote
         # shell splits it again
         return [self.ssh, "-T", "-o", "BatchMode=yes", *self.options, host, shlex.join(shell)]
-
-    def slots(self):
-        """
-        Parse my {hosts} into a map from each host to the crews it takes
-        """
-        # go through them
-        slots = {}
-        for entry in self.hosts:
-            # split off the count
-            host, _, count = entry.rpartition(":")
-            if not host:
-                host, count = count, "1"
-            # add it up, so a host that is listed twice takes both counts
-            slots[host] = slots.get(host, 0) + int(count)
-        # all done
-        return slots
 
     def occupancy(self, host):
         """
@@ -95,13 +71,8 @@ class SSH(Launcher, family="pyre_nexus.recruiters.ssh"):
         """
         # chain up
         yield from super().pyre_configured()
-        # the hosts must parse
-        for entry in self.hosts:
-            host, _, count = entry.rpartition(":")
-            if host and not (count.isdigit() and int(count) > 0):
-                yield self.complain(
-                    trait="hosts", value=entry, accepted="'host' or 'host:crews' with a positive count, e.g. 'node1:4'"
-                )
+        # the hosts must parse, and there must be some
+        yield from self.checkHosts()
         if not self.hosts:
             yield self.complain(trait="hosts", value=self.hosts, accepted="at least one host")
         # all done

@@ -57,4 +57,28 @@ def ssh():
     return SSH
 
 
+@pyre.foundry(implements=recruiter, tip="recruit crews as the ranks of MPI jobs")
+def mpi():
+    """
+    Recruit crews as the ranks of MPI jobs, through mpirun or mpiexec
+    """
+    # get the implementation
+    from .MPI import MPI
+
+    # and publish it
+    return MPI
+
+
+@pyre.foundry(implements=recruiter, tip="recruit crews as the tasks of Slurm job steps")
+def slurm():
+    """
+    Recruit crews as the tasks of Slurm job steps, through srun
+    """
+    # get the implementation
+    from .Slurm import Slurm
+
+    # and publish it
+    return Slurm
+
+
 # end of file
