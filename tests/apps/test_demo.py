@@ -11,6 +11,7 @@ configuration from the shipped file, the current folder and the command line
 
 # externals
 import math
+import os
 import pathlib
 import re
 import subprocess
@@ -27,14 +28,16 @@ PATIENCE = 50
 
 
 # helpers
-def demo(folder, *args):
+def demo(folder, *args, env=None):
     """
-    Run the demo in {folder} with {args}; return the completed process
+    Run the demo in {folder} with {args}, and {env} added to its environment; return the
+    completed process
     """
     if not DEMO.exists():
         pytest.fail(f"the console script {DEMO} is not installed")
     return subprocess.run(
-        [str(DEMO), *args], cwd=folder, capture_output=True, text=True, timeout=PATIENCE
+        [str(DEMO), *args], cwd=folder, capture_output=True, text=True, timeout=PATIENCE,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -122,14 +125,22 @@ def test_demo_configuration_in_current_folder(tmp_path):
 
 def recruiters(request):
     """
-    The recruiter settings of the demo's team, in .pfg lines, for each recruiter whose
-    services are up; the fixtures of the services fail or skip the test otherwise
+    The recruiter settings of the demo's team, in .pfg lines, and what its launcher needs in
+    the environment, for each recruiter whose services are up; the fixtures of the services
+    fail or skip the test otherwise
     """
     kind = request.param
     if kind == "fork":
-        return kind, ["team.recruiter = fork"]
+        return kind, ["team.recruiter = fork"], {}
     if kind == "spawn":
-        return kind, ["team.recruiter = spawn"]
+        return kind, ["team.recruiter = spawn"], {}
+    if kind in ("openmpi", "mpich"):
+        mpi = request.getfixturevalue(kind)
+        launcher = mpi.mpirun if kind == "openmpi" else mpi.mpiexec
+        return "mpi", ["team.recruiter = mpi", f"team.recruiter.launcher = {launcher}"], mpi.env
+    if kind == "slurm":
+        slurm = request.getfixturevalue("slurm")
+        return kind, ["team.recruiter = slurm", "team.recruiter.options = --overcommit"], slurm.env
     if kind == "ssh":
         sshd = request.getfixturevalue("sshd")
         return kind, [
@@ -137,7 +148,7 @@ def recruiters(request):
             f"team.recruiter.hosts = {sshd.host}:2",
             f"team.recruiter.options = -F, {sshd.config}",
             "team.recruiter.advertise = 127.0.0.1",
-        ]
+        ], {}
     if kind == "ssh-hosts":
         hosts = request.getfixturevalue("hosts")
         return "ssh", [
@@ -145,11 +156,11 @@ def recruiters(request):
             "team.recruiter.hosts = h2, h3",
             f"team.recruiter.options = -F, {hosts.config}",
             f"team.recruiter.advertise = {hosts.local_address}",
-        ]
+        ], {}
     raise ValueError(kind)
 
 
-@pytest.fixture(params=["fork", "spawn", "ssh", "ssh-hosts"])
+@pytest.fixture(params=["fork", "spawn", "ssh", "ssh-hosts", "openmpi", "mpich", "slurm"])
 def recruiter(request):
     """
     The recruiters the demo runs on, changing nothing but its configuration file
@@ -161,12 +172,12 @@ def test_demo_any_recruiter(tmp_path, recruiter):
     """
     The same demo runs on every recruiter, by changing only its .pfg file
     """
-    kind, lines = recruiter
+    kind, lines, env = recruiter
     settings = "\n".join(f"    {line}" for line in lines)
     (tmp_path / "nexus-demo.pfg").write_text(
         f"nexus-demo:\n    samples = 400000\n    batches = 16\n    serial = no\n    team.size = 2\n{settings}\n"
     )
-    result = demo(tmp_path)
+    result = demo(tmp_path, env=env)
     assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
     assert f"recruiter pyre_nexus.recruiters.{kind}" in result.stdout
     values = estimates(result.stdout)
