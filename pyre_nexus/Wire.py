@@ -408,30 +408,60 @@ class Wire:
 
     def _drain(self):
         """
-        Move into the inbox what a TLS channel decrypted but did not hand out, since no event
-        loop would ever announce it; {True}, since the channel is alive
+        On a TLS channel, move into the inbox what TLS decrypted but did not hand out, which no
+        event loop would ever announce, and what else has arrived, up to a large body's worth,
+        so a burst of small records costs one pass of the event loop rather than one each;
+        {False} if the peer closed its end
         """
-        # if there is such a channel
-        if self._buffered is not None:
-            # take everything it holds
-            while self._buffered():
-                data = self._recv(self._buffered())
-                self.inbox += data
-                self.received += len(data)
+        # only TLS channels need this
+        if self._buffered is None:
+            return True
+        # take what there is
+        taken = 0
+        while True:
+            # what TLS holds decrypted
+            waiting = self._buffered()
+            # once that is all taken, stop after a large body's worth
+            if not waiting and taken >= self.large:
+                break
+            # read
+            try:
+                data = self._recv(max(waiting, self.chunk))
+            # until nothing is left
+            except self.blocked:
+                break
+            # a peer that closed its end
+            if not data:
+                return False
+            # collect
+            self.inbox += data
+            self.received += len(data)
+            taken += len(data)
         # all done
         return True
 
     def _sendeach(self, buffers):
         """
-        Write {buffers} one after the other, for channels without gathered writes; returns how
-        much went out
+        Write {buffers}, for channels without gathered writes, i.e. TLS: small ones are joined,
+        so a frame travels as one record rather than a record per piece; returns how much went
+        out
         """
         # go through them
         written = 0
-        for buffer in buffers:
-            # write one
+        start = 0
+        while start < len(buffers):
+            # the next piece, with the small buffers after it, if it is small
+            piece = buffers[start]
+            end = start + 1
+            if len(piece) < self.chunk:
+                piece = bytearray(piece)
+                while end < len(buffers) and len(piece) + len(buffers[end]) <= self.chunk:
+                    piece += buffers[end]
+                    end += 1
+            # write it; TLS takes it all, or nothing and asks for the same again later, which
+            # is what the next flush offers, since nothing of it left the queue
             try:
-                count = self.channel.send(buffer)
+                count = self.channel.send(piece)
             # if the channel is full
             except self.blocked:
                 # report what went out, if anything did
@@ -441,8 +471,10 @@ class Wire:
             # count it
             written += count
             # a short write means the channel is full
-            if count < len(buffer):
+            if count < len(piece):
                 break
+            # on to the next
+            start = end
         # all done
         return written
 
