@@ -76,6 +76,8 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         self.dispatcher = team.dispatcher
         # frame my traffic
         self.wire = Wire(channel=self.channel, side=self.side, limit=self.limit)
+        # my twin has been heard from, in a way
+        self.heard = time.monotonic()
         # and wait for the registration of my twin
         self.dispatcher.whenReadReady(
             channel=self.channel, call=functools.partial(self.activate, team=team)
@@ -93,6 +95,9 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         alive = self._pull(team=team)
         # go through the frames
         for kind, _, status, _, body in self._frames(team=team):
+            # heartbeats only say my twin is alive
+            if kind == Wire.BEAT:
+                continue
             # anything but a healthy registration
             if kind != Wire.READY or status != self.crewcodes.healthy:
                 # is a twin that cannot work
@@ -159,6 +164,9 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         reports = 0
         # go through the frames
         for kind, tid, crewstatus, taskstatus, body in self._frames(team=team):
+            # heartbeats only say my twin is alive
+            if kind == Wire.BEAT:
+                continue
             # a report on the setup of this crew is a failed setup
             if kind == Wire.REPORT and tid == 0:
                 # so this crew is no use, and none of its tasks started
@@ -409,8 +417,8 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         """
         # mark me as the twin
         self.twin = True
-        # frame my traffic
-        self.wire = Wire(channel=self.channel, side=self.side, limit=self.limit)
+        # frame my traffic; a heartbeat, if i have one, shares it
+        self.wire = Wire(channel=self.channel, side=self.side, limit=self.limit, lock=self.lock)
         # send my registration as soon as the channel takes it
         self.dispatcher.whenWriteReady(channel=self.channel, call=self.checkin)
         # all done
@@ -572,6 +580,8 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         self.limit = None
         # why my channel failed, if it did rather than close
         self.failure = None
+        # worker side: the lock that lets a heartbeat thread write to my channel too, if any
+        self.lock = None
         # where my twin lives
         self.host = socket.gethostname()
         # framed traffic over my channel; built when the conversation starts
@@ -593,13 +603,14 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         self.since = 0.0
         self.reported = 0
         self.busy = 0.0
+        # when i last read my channel: the team side tells a silent twin by it
+        self.heard = 0.0
         # worker side: whether i am the twin, the frames read but not handled, the tasks
-        # revoked before they started, when i last read my channel, and how long a task may
-        # run before i check the channel again
+        # revoked before they started, and how long a task may run before i check the channel
+        # again
         self.twin = False
         self.backlog = collections.deque()
         self.revoked = set()
-        self.heard = 0.0
         self.patience = 1e-3
         # all done
         return
@@ -613,6 +624,8 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         """
         Read what arrived; {False} when my twin has closed its end
         """
+        # note when my twin was last heard from
+        self.heard = time.monotonic()
         # carefully
         try:
             return self.wire.pull()

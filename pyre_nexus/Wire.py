@@ -54,6 +54,7 @@ class Wire:
     # worker to team
     READY = 16
     REPORT = 17
+    BEAT = 18
 
     # interface
     def post(self, kind, tid=0, first=0, second=0, body=b""):
@@ -279,9 +280,13 @@ class Wire:
             super().__init__(f"a frame of {size} bytes exceeds the limit of {limit} bytes")
 
     # meta-methods
-    def __init__(self, channel, limit=None, side=None):
+    def __init__(self, channel, limit=None, side=None, lock=None):
         # save the channel
         self.channel = channel
+        # with a {lock}, another thread may post and flush too, e.g. a worker's heartbeat
+        if lock is not None:
+            self.post = self._locked(lock, self.post)
+            self.flush = self._locked(lock, self.flush)
         # and the unix socket that carries descriptors alongside it, if any; it blocks, since a
         # descriptor is always there before the frame that announces it, but not forever
         self.side = side
@@ -477,6 +482,19 @@ class Wire:
             start = end
         # all done
         return written
+
+    @staticmethod
+    def _locked(lock, method):
+        """
+        Wrap {method} so it runs under {lock}
+        """
+        # the wrapper
+        def locked(*args, **kwds):
+            with lock:
+                return method(*args, **kwds)
+
+        # all done
+        return locked
 
     @staticmethod
     def _descriptor(end):

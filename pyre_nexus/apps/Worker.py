@@ -26,6 +26,7 @@ from ..Crew import Crew
 from ..Dispatcher import seconds
 from ..Gate import Gate
 from ..Handshake import Handshake
+from ..Wire import Wire
 from ..SocketTLS import SocketTLS
 
 
@@ -43,7 +44,8 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
     handshake with the team's secret, which arrives in the environment variable
     PYRE_NEXUS_SECRET or, with {stdin}, on the first line of stdin, and works until dismissed.
     A worker never outlives its team: it dies when its channel closes or fails, even in the
-    middle of a task, and, with {stdin}, when its stdin ends
+    middle of a task, and, with {stdin}, when its stdin ends. It beats every {heartbeat}, from a
+    thread, so the team can tell a busy worker from a frozen one
     """
 
     # user configurable state
@@ -66,7 +68,7 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
     timeout.doc = "how long to try to reach the team and pass its handshake"
 
     heartbeat = pyre.properties.dimensional(default=5 * pyre.units.SI.second)
-    heartbeat.doc = "how often an idle link to the team is probed"
+    heartbeat.doc = "how often to tell the team i am alive, and to probe an idle link to it"
 
     authority = pyre.properties.str(default="")
     authority.doc = "the certificates that vouch for the team's; when set, the channel is TLS"
@@ -166,13 +168,17 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
             channel = self.connect(secret=secret, launch=launch)
         except ConnectionError as error:
             return self.fail(str(error))
-        # build the worker side
+        # build the worker side, whose channel my heartbeat shares
         crew = Crew(pid=os.getpid(), channel=channel)
+        crew.lock = threading.Lock()
         # the watch over the channel, which ends me if the team goes while a task runs
         done = threading.Event()
         threading.Thread(target=self.watchChannel, args=(channel, done), daemon=True).start()
-        # work
+        # register
         crew.register()
+        # and beat, so the team can tell me from a frozen host even while a task runs
+        threading.Thread(target=self.beat, args=(crew, done), daemon=True).start()
+        # work
         crew.run()
         # then let go, flushing what is left
         crew.resign()
@@ -276,6 +282,26 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
             return
         # otherwise, the team is gone or wants me gone, and my task is still running
         self.end()
+
+    def beat(self, crew, done):
+        """
+        Tell the team i am alive every {heartbeat}, whatever my crew is doing, until i am done
+        """
+        # the interval
+        interval = seconds(self.heartbeat)
+        # until i am done
+        while not done.wait(interval):
+            # the wire, which is gone once my crew has let go of its channel
+            wire = crew.wire
+            if wire is None:
+                return
+            # beat
+            wire.post(kind=Wire.BEAT)
+            try:
+                wire.flush()
+            # a channel that fails is the watch's business
+            except OSError:
+                return
 
     def watchStdin(self):
         """

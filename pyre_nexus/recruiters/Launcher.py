@@ -8,11 +8,13 @@
 import functools
 import os
 import secrets
+import select
 import shlex
 import signal
 import socket
 import subprocess
 import sys
+import time
 
 # the framework
 import pyre
@@ -39,8 +41,10 @@ class Launcher(pyre.component, implements=Recruiter):
     The team listens on a TCP {address}; every worker shell dials it, passes the handshake with
     the team's secret, which never appears on a command line, and becomes the worker side of
     one of the crews of its launch. A launch whose workers do not all connect within {timeout}
-    fails with what its launcher said on stderr. The links are probed every {heartbeat}, so a
-    crew behind a dead link or a frozen host is lost within about three of them
+    fails with what its launcher said on stderr. Every worker beats every {heartbeat}, from a
+    thread of its own so a long task does not silence it, and the kernel probes idle links as
+    often: a crew behind a dead link, on a frozen host or in a stopped process is lost after
+    three silent ones
     """
 
     # user configurable state
@@ -63,7 +67,9 @@ class Launcher(pyre.component, implements=Recruiter):
     handshake.doc = "how long a connection may take to pass the handshake before it is dropped"
 
     heartbeat = pyre.properties.dimensional(default=5 * pyre.units.SI.second)
-    heartbeat.doc = "how often an idle link is probed; three missed probes and its crew is lost"
+    heartbeat.doc = (
+        "how often workers beat and idle links are probed; a crew silent for three is lost"
+    )
 
     maxframe = pyre.properties.int(default=2**32)
     maxframe.doc = "the largest message, in bytes, the team accepts from a worker"
@@ -243,10 +249,13 @@ class Launcher(pyre.component, implements=Recruiter):
                 launch.status = None
             # and let it go
             self.forget(team=team, launch=launch)
-        # close the gate
+        # close the gate, and stop listening for heartbeats
         if self.gate is not None:
             self.gate.close()
             self.gate = None
+        if self.pulse is not None:
+            self.pulse.cancel()
+            self.pulse = None
         # all done
         return
 
@@ -287,8 +296,9 @@ class Launcher(pyre.component, implements=Recruiter):
         super().__init__(**kwds)
         # the team's secret
         self.secret = Handshake.secret()
-        # my gate, opened on my first recruitment
+        # my gate, opened on my first recruitment, and the clock that checks the heartbeats
         self.gate = None
+        self.pulse = None
         # my launches, by id
         self.launches = {}
         # all done
@@ -330,8 +340,43 @@ class Launcher(pyre.component, implements=Recruiter):
                 reason=f"cannot listen on {self.address.host}:{self.address.port}: {error}; "
                 f"set '{self.pyre_name}.address'",
             )
+        # listen for the heartbeats of my crews
+        self.pulse = team.dispatcher.alarm(
+            interval=self.heartbeat, call=functools.partial(self.auscultate, team=team)
+        )
         # all done
         return
+
+    def auscultate(self, timestamp, team):
+        """
+        Every {heartbeat}: a crew whose twin has been silent for three of them is lost, since
+        its host is frozen or its link is dead; a twin beats even while a task runs
+
+        N.B.: this is an alarm handler; it returns the interval to the next invocation
+        """
+        # the silence that is too long
+        limit = 3 * seconds(self.heartbeat)
+        now = time.monotonic()
+        # the crews that have been quiet for that long
+        quiet = [
+            crew
+            for launch in self.launches.values()
+            for crew in launch.crews
+            if crew.state in (crew.active, crew.retiring) and now - crew.heard > limit
+        ]
+        # those with something waiting on their channel were not silent: my loop was not
+        # listening, e.g. because the application did not drive it for a while
+        if quiet:
+            waiting, _, _ = select.select([crew.channel for crew in quiet], [], [], 0)
+            for crew in quiet:
+                if crew.channel in waiting:
+                    crew.heard = now
+                    continue
+                # the rest are lost
+                crew.failure = f"no heartbeat for {now - crew.heard:.1f} s"
+                team.lost(crew=crew, reason=f"{crew}: {crew.failure}")
+        # keep listening
+        return self.heartbeat
 
     def contact(self):
         """

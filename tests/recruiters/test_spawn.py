@@ -11,16 +11,28 @@ authenticated loopback TCP
 
 # externals
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
 # the package
-from pyre_nexus.exceptions import RecruitmentError
+from pyre_nexus.exceptions import Casualty, RecruitmentError
 
 # the drills
+from tests import tasks
 from tests.recruiters import drill
+
+
+def spin(seconds):
+    """
+    Keep the interpreter busy in python code for {seconds}
+    """
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
 
 
 def test_thousand(make_team):
@@ -103,3 +115,38 @@ def test_script_functions_anywhere(tmp_path):
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("ok")
+
+
+def test_frozen_worker(make_team):
+    """
+    A worker that stops answering in the middle of a task, e.g. on a frozen host, is lost after
+    three silent heartbeats, its task is the casualty, and the team goes on
+    """
+    staff = drill.team(make_team, "spawn", size=1, heartbeat="1*s")
+    # a long task, running
+    nap = staff.submit(tasks.nap, 600)
+    assert staff.drive(until=nap.running, timeout=drill.PATIENCE)
+    # freeze its worker
+    (crew,) = staff.crews
+    os.kill(crew.pid, signal.SIGSTOP)
+    try:
+        error = nap.exception(timeout=drill.PATIENCE)
+    finally:
+        # a stopped process still takes SIGKILL, which the team sends; this is for a failure
+        try:
+            os.kill(crew.pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+    assert isinstance(error, Casualty), repr(error)
+    assert "no heartbeat" in str(error)
+    # the team goes on, on a new crew
+    assert staff.submit(tasks.echo, 7).result(timeout=drill.PATIENCE) == 7
+
+
+def test_busy_worker_is_not_lost(make_team):
+    """
+    A worker busy with a task longer than many heartbeats keeps beating, and is not lost
+    """
+    staff = drill.team(make_team, "spawn", size=1, heartbeat="1*s")
+    assert staff.submit(spin, 5.0).result(timeout=drill.PATIENCE) is None
+    assert staff.metrics()["outcomes"]["casualties"] == 0

@@ -11,6 +11,8 @@ test hosts h1..h3, each a network namespace with its own hostname and sshd
 
 # externals
 import concurrent.futures
+import os
+import signal
 import subprocess
 
 # the package
@@ -154,5 +156,46 @@ def test_partition(make_team, hosts):
     (lost,) = done
     assert isinstance(lost.exception(), Casualty), repr(lost.exception())
     assert "link failed" in str(lost.exception())
+    # and the team goes on
+    assert staff.submit(tasks.hostname, 0).result(timeout=drill.PATIENCE) == "h3"
+
+
+def test_frozen_host(make_team, hosts):
+    """
+    A host whose sshd and worker freeze in the middle of a task is given up after three
+    silent heartbeats: its task is the casualty, and the crew on the other host works on
+    """
+    staff = drill.team(make_team, "ssh", size=2, **remote(hosts, ["h2:1", "h3:1"], heartbeat="1*s"))
+    # both crews up
+    where = set()
+    for _ in range(20):
+        where.update(staff.map(tasks.hostname, [0.05] * 8, timeout=drill.PATIENCE))
+        if len(where) == 2:
+            break
+    assert where == {"h2", "h3"}
+    # a long task on each
+    naps = [staff.submit(tasks.nap, 600) for _ in range(2)]
+    assert staff.drive(until=lambda: all(future.running() for future in naps), timeout=drill.PATIENCE)
+    # freeze h2: its sshd and its worker; and no more hosts to replace it
+    staff.recruiter.hosts = ["h3:1"]
+    (worker,) = [crew.pid for crew in staff.crews if crew.host == "h2"]
+    sshd = int((hosts.config.parent / "sshd-h2.pid").read_text())
+    frozen = [sshd, worker]
+    for pid in frozen:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        done, running = staff.wait(naps, timeout=drill.PATIENCE, return_when=concurrent.futures.FIRST_COMPLETED)
+    finally:
+        for pid in frozen:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+        for future in naps:
+            future.cancel()
+    assert len(done) == 1 and len(running) == 1
+    (lost,) = done
+    assert isinstance(lost.exception(), Casualty), repr(lost.exception())
+    assert "no heartbeat" in str(lost.exception())
     # and the team goes on
     assert staff.submit(tasks.hostname, 0).result(timeout=drill.PATIENCE) == "h3"
