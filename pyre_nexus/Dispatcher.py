@@ -106,6 +106,13 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
         # all done
         return
 
+    def close(self):
+        """
+        Let go of my kernel selector; a dispatcher that is closed does not watch again
+        """
+        self._selector.close()
+        return self
+
     def renew(self):
         """
         Start afresh in the child of a fork: a kernel selector of my own, no handlers and no

@@ -357,3 +357,149 @@ def fork_sever(path, seconds, ignore_term=True):
 
 
 # end of fork tasks
+
+
+# tasks for tests/teams/test_chaos.py, tests/teams/test_exhaustion.py and tests/test_signals.py
+def chaos_blob(size, tag):
+    """
+    Return {size} bytes, a multiple of 256, that start with the byte {tag % 256}; large enough,
+    at 1 MiB or more, to travel through shared memory
+    """
+    return bytes([tag % 256]) + fault_blob(size)[1:]
+
+
+def chaos_exit(status):
+    """
+    Leave through {sys.exit}, which the worker reports as a {TaskAborted}
+    """
+    import sys
+
+    sys.exit(status)
+
+
+def chaos_setup(path, failing):
+    """
+    An initializer that counts its runs in the file {path} and fails the runs numbered in
+    {failing}
+    """
+    runs = fault_tally(path)
+    if runs in failing:
+        raise RuntimeError(f"setup {runs} failed")
+
+
+def exhaust_limit(headroom):
+    """
+    An initializer: cap the address space of the worker at what it maps now plus {headroom}
+    bytes, so a task that allocates without bound gets a {MemoryError} instead of the machine's
+    memory
+    """
+    import resource
+
+    # what the worker maps now: a forked worker maps everything its team did
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                mapped = int(line.split()[1]) * 1024
+                break
+    # the cap
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (mapped + int(headroom), hard))
+
+
+def exhaust_cap():
+    """
+    The soft limit of the address space of the worker, and its pid
+    """
+    import resource
+
+    return resource.getrlimit(resource.RLIMIT_AS)[0], os.getpid()
+
+
+def exhaust_hog(chunk=1 << 20):
+    """
+    Allocate {chunk} bytes at a time, and keep them, until something gives
+    """
+    hoard = []
+    while True:
+        hoard.append(bytearray(chunk))
+
+
+def exhaust_flood(stream, megabytes, value=None):
+    """
+    Write {megabytes} MiB to the worker's {stream}, "stdout" or "stderr", then return {value}
+    """
+    import sys
+
+    out = getattr(sys, stream)
+    line = ("x" * 1023 + "\n") * 64
+    for _ in range(megabytes * 16):
+        out.write(line)
+    out.flush()
+    return value
+
+
+def exhaust_brood(folder, seconds):
+    """
+    Start a family and then sleep for {seconds}, so the team kills the worker; each member
+    writes its pid to a file named after it in {folder}, then sleeps too:
+      child: in the worker's process group
+      grandchild: a child of {child}, in the same group
+      regrouped: a child of {child} that moves to a process group of its own
+      group: a child that moves to a process group of its own
+      session: a child that starts a session of its own
+    """
+
+    def announce(name):
+        path = os.path.join(folder, name)
+        with open(f"{path}.part", "w") as marker:
+            marker.write(str(os.getpid()))
+        os.rename(f"{path}.part", path)
+
+    def member(name, setup=None, then=None):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                # let go of the worker's descriptors and streams, as a well behaved daemon
+                # would: a process that holds the stderr of a worker shell past its end
+                # freezes a spawned team (see test_detached_process_does_not_freeze_the_team)
+                os.closerange(3, 1024)
+                null = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(null, fd)
+                os.close(null)
+                if setup is not None:
+                    setup()
+                if then is not None:
+                    then()
+                announce(name)
+                time.sleep(seconds)
+            finally:
+                os._exit(0)
+        return pid
+
+    # the child, which starts two of its own first
+    member(
+        "child",
+        then=lambda: (
+            member("grandchild"),
+            member("regrouped", setup=lambda: os.setpgid(0, 0)),
+        ),
+    )
+    member("group", setup=lambda: os.setpgid(0, 0))
+    member("session", setup=os.setsid)
+    # and wait for the end
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def exhaust_detach(seconds):
+    """
+    Start a helper in a session of its own that sleeps for {seconds}, as a task that starts a
+    background server would, with the worker's standard streams; return its pid
+    """
+    import subprocess
+
+    return subprocess.Popen(["sleep", str(seconds)], start_new_session=True).pid
+
+
+# end of chaos, exhaustion and signal tasks

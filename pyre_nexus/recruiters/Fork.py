@@ -112,9 +112,11 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # in the parent, the collector sees the team's objects again
         if freeze:
             gc.unfreeze()
-        # and the child's ends belong to the child
+        # and the child's ends belong to the child, as does the twin's event loop, whose kernel
+        # selector would otherwise stay open here until the twin is collected
         child.close()
         twinside.close()
+        twin.dispatcher.close()
         # build the team side of the crew
         crew = team.crew(pid=pid, channel=parent, timer=team.timer)
         crew.side = side

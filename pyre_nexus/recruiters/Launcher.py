@@ -509,24 +509,31 @@ class Launcher(pyre.component, implements=Recruiter):
 
         N.B.: this is an event handler; careful with its return value
         """
-        # read
-        try:
-            data = os.read(channel.inbound, 65536)
-        except BlockingIOError:
-            return True
-        except OSError:
-            data = b""
-        # at the end of the stream
-        if not data:
-            # stop listening
-            return False
-        # keep the tail
-        launch.hear(data)
-        # and echo it
-        sys.stderr.write(data.decode(errors="replace"))
-        sys.stderr.flush()
-        # keep listening
-        return True
+        # read what is there, and keep listening until the stream ends
+        return self.overhear(launch=launch)
+
+    def overhear(self, launch):
+        """
+        Read what the launcher of {launch} wrote on its stderr, echo it and keep the tail,
+        without waiting for more; {False} once the stream has ended
+        """
+        # until the end, or until nothing more is there now
+        while True:
+            # read
+            try:
+                data = os.read(launch.streams.inbound, 65536)
+            except BlockingIOError:
+                return True
+            except OSError:
+                return False
+            # at the end of the stream
+            if not data:
+                return False
+            # keep the tail
+            launch.hear(data)
+            # and echo it
+            sys.stderr.write(data.decode(errors="replace"))
+            sys.stderr.flush()
 
     def overdue(self, timestamp, team, launch):
         """
@@ -569,10 +576,10 @@ class Launcher(pyre.component, implements=Recruiter):
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        # catch the last words on its stderr
+        # catch the last words on its stderr, as far as they have come: a process its tasks
+        # started may hold the stream open for long after
         if launch.streams is not None:
-            while self.listen(channel=launch.streams, launch=launch):
-                pass
+            self.overhear(launch=launch)
         # the crews that never registered are failed recruitments
         for crew in launch.crews:
             if crew.state == crew.recruited:

@@ -11,6 +11,8 @@ import functools
 import itertools
 import math
 import os
+import signal
+import threading
 import time
 import weakref
 
@@ -520,8 +522,10 @@ class Foreman(Plain, Peer, implements=Team):
         if count <= 0:
             # nothing to do
             return
-        # register me with the exit handler, now that i will have workers
+        # register me with the exit handler, now that i will have workers, and see that a
+        # SIGTERM gets to run it
         teams.add(self)
+        _guard()
         # carefully
         try:
             # recruit; each joins me as it comes up
@@ -538,8 +542,11 @@ class Foreman(Plain, Peer, implements=Team):
         """
         Recruit replacements for lost crews, if the work needs them and recruitment works
         """
-        # unless recruitment keeps failing
-        if self.rejections < self.policy.tolerance:
+        # unless recruitment keeps failing, while other crews carry on; with none left, the
+        # waiting work needs another try, whose failure hands it the error
+        if self.rejections < self.policy.tolerance or not any(
+            crew.state in self.staffed for crew in self.crews
+        ):
             # recruit
             self.recruit()
         # all done
@@ -950,6 +957,27 @@ def _terminate():
             pass
     # all done
     return
+
+
+def _guard():
+    """
+    Have SIGTERM end the process through the exit handlers, as SIGINT does, so the teams cancel
+    their tasks and end their workers; unless the application handles SIGTERM itself, or this
+    is not the main thread, which alone may set handlers
+    """
+    # if the signal would kill the process outright
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        # make it an exit
+        signal.signal(signal.SIGTERM, _sigterm)
+    # all done
+    return
+
+
+def _sigterm(signum, frame):
+    """
+    End the process with the status a SIGTERM would give it, through the exit handlers
+    """
+    raise SystemExit(128 + signum)
 
 
 # end of file
