@@ -17,6 +17,9 @@ import pyre
 # my base class: pyre's selector based dispatcher
 from pyre.ipc.SelectorPSL import SelectorPSL
 
+# my parts
+from .Interrupts import Interrupts
+
 
 # declaration
 class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
@@ -66,6 +69,23 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
         # the piles
         read = self._read
         write = self._write
+        # hold interrupts while handlers run, so none is cut short halfway through settling a task
+        Interrupts.hold()
+        try:
+            self._handle(selection=selection, read=read, write=write)
+        # an error on its way out goes first; a held interrupt waits for the next pass
+        except BaseException:
+            Interrupts.release(raising=False)
+            raise
+        # otherwise, raise what arrived meanwhile
+        Interrupts.release()
+        # all done
+        return True
+
+    def _handle(self, selection, read, write):
+        """
+        Run the handlers of the events in {selection}, and the alarms that came due
+        """
         # dispatch the events
         for key, mask in selection:
             # get the descriptor
@@ -86,7 +106,7 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
         # and raise the alarms that came due
         self.awaken()
         # all done
-        return True
+        return
 
     @pyre.export
     def watch(self):

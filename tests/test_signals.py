@@ -17,8 +17,8 @@ whose tasks started processes of their own, gets SIGKILL, SIGINT or SIGTERM
   handler cancels every unfinished task, kills the workers' process groups and reaps them. So
   the pending futures end cancelled, with the reason "the interpreter is exiting", each done
   callback fires once, no worker and nothing a task started is left, and the process exits
-  promptly. Unless the interrupt lands inside a handler of the team's loop: then a task can be
-  left without an outcome, shown by a strict xfail with a session that carries on after Ctrl-C
+  promptly. An interrupt that arrives while the team's loop runs its handlers is held until the
+  pass is over, so no task is left half settled, even in a session that carries on after Ctrl-C
 - SIGTERM: a team that recruits in the main thread, where SIGTERM would end the process at
   once, makes it raise SystemExit instead, so it gets the orderly exit SIGINT gets
 
@@ -425,12 +425,6 @@ print(json.dumps(dict(outcomes)), flush=True)
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a KeyboardInterrupt that escapes a handler of the team's loop (Crew.monitor) loses the "
-    "reports read in that pass and, since pyre's dispatcher drops a handler that raises, the "
-    "crew's read handler: its tasks never get an outcome",
-)
 def test_interrupt_inside_the_loop_strands_nothing(tmp_path):
     """
     Ctrl-C that lands while the team's loop delivers an outcome (here, in a done callback)

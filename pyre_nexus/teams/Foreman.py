@@ -11,8 +11,6 @@ import functools
 import itertools
 import math
 import os
-import signal
-import threading
 import time
 import weakref
 
@@ -33,6 +31,7 @@ from ..Future import Future
 from ..Plain import Plain
 from ..Wire import Wire
 from .Ledger import Ledger
+from ..Interrupts import Interrupts
 from .. import exceptions
 # my protocols
 from .Team import Team
@@ -522,10 +521,10 @@ class Foreman(Plain, Peer, implements=Team):
         if count <= 0:
             # nothing to do
             return
-        # register me with the exit handler, now that i will have workers, and see that a
-        # SIGTERM gets to run it
+        # register me with the exit handler, now that i will have workers, and see that SIGINT
+        # and SIGTERM reach it without cutting a handler of my loop short
         teams.add(self)
-        _guard()
+        Interrupts.install()
         # carefully
         try:
             # recruit; each joins me as it comes up
@@ -957,27 +956,6 @@ def _terminate():
             pass
     # all done
     return
-
-
-def _guard():
-    """
-    Have SIGTERM end the process through the exit handlers, as SIGINT does, so the teams cancel
-    their tasks and end their workers; unless the application handles SIGTERM itself, or this
-    is not the main thread, which alone may set handlers
-    """
-    # if the signal would kill the process outright
-    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        # make it an exit
-        signal.signal(signal.SIGTERM, _sigterm)
-    # all done
-    return
-
-
-def _sigterm(signum, frame):
-    """
-    End the process with the status a SIGTERM would give it, through the exit handlers
-    """
-    raise SystemExit(128 + signum)
 
 
 # end of file

@@ -1,0 +1,95 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+# externals
+import signal
+import threading
+
+
+# declaration
+class Interrupts:
+    """
+    SIGINT and SIGTERM, held while an event loop runs its handlers
+
+    Python raises {KeyboardInterrupt} wherever the main thread happens to be; in the middle of
+    a handler that is settling a task, that would leave the task without an outcome. So while
+    {held}, a signal is only noted, and raised when the pass is over, where nothing is half
+    done; between passes, e.g. while the loop waits, it is raised at once. SIGTERM becomes
+    {SystemExit}, so it unwinds through the exit handlers as Ctrl-C does
+    """
+
+    # how many passes are running their handlers, and the signal that arrived meanwhile
+    depth = 0
+    pending = None
+
+    # interface
+    @classmethod
+    def install(cls):
+        """
+        Take over SIGINT and SIGTERM, unless the application handles them itself or this is not
+        the main thread, which alone may
+        """
+        # only the main thread may set handlers
+        if threading.current_thread() is not threading.main_thread():
+            return
+        # take over the signals that still have python's default handling
+        for number, default in ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, signal.SIG_DFL)):
+            if signal.getsignal(number) == default:
+                signal.signal(number, cls.handle)
+        # all done
+        return
+
+    @classmethod
+    def hold(cls):
+        """
+        A pass is about to run its handlers
+        """
+        cls.depth += 1
+        return
+
+    @classmethod
+    def release(cls, raising=True):
+        """
+        A pass has run its handlers; raise what arrived meanwhile, unless told not to, e.g.
+        because another exception is on its way out
+        """
+        # one fewer
+        cls.depth -= 1
+        # if the last pass is over and a signal is waiting
+        if raising and cls.depth == 0 and cls.pending is not None:
+            # raise it
+            number, cls.pending = cls.pending, None
+            cls.interrupt(number)
+        # all done
+        return
+
+    @classmethod
+    def handle(cls, number, frame):
+        """
+        The signal handler: note {number} while handlers run, raise it otherwise
+        """
+        # while handlers run
+        if cls.depth:
+            # note it
+            cls.pending = number
+            return
+        # otherwise, raise it
+        cls.interrupt(number)
+
+    @staticmethod
+    def interrupt(number):
+        """
+        Raise what signal {number} means
+        """
+        # Ctrl-C
+        if number == signal.SIGINT:
+            raise KeyboardInterrupt()
+        # anything else ends the process, through its exit handlers, with the status the
+        # signal would have given it
+        raise SystemExit(128 + number)
+
+
+# end of file
