@@ -70,14 +70,15 @@ class Codec:
 
         # try the fast way
         try:
-            # tasks, with an eye out for functions of the main script
-            if task:
+            stream = pickle.dumps(item, protocol=5, buffer_callback=sort)
+            # a task that names the main script may hold a function of it by reference, which
+            # a worker that was not forked from the team cannot find; rare, and cheap to spot
+            if task and b"__main__" in stream:
+                # so pickle it again, with those functions by value
+                buffers.clear()
                 sink = io.BytesIO()
                 TaskPickler(sink, protocol=5, buffer_callback=sort).dump(item)
                 stream = sink.getvalue()
-            # everything else as plainly as possible
-            else:
-                stream = pickle.dumps(item, protocol=5, buffer_callback=sort)
         # if it fails
         except cls.unpicklable:
             # start over, by value; if this fails too, its error is the better explanation
