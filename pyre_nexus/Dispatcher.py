@@ -69,10 +69,29 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
         # the piles
         read = self._read
         write = self._write
-        # hold interrupts while handlers run, so none is cut short halfway through settling a task
-        Interrupts.hold()
+        # hold interrupts while handlers run, so none is cut short halfway through settling a
+        # task; inline, since this is every pass
+        Interrupts.depth += 1
         try:
-            self._handle(selection=selection, read=read, write=write)
+            # dispatch the events
+            for key, mask in selection:
+                # get the descriptor
+                fd = key.fileobj
+                # read handlers first, so a report that arrives with an EOF is not lost
+                if mask & selectors.EVENT_READ:
+                    self.dispatch(index=read, key=fd)
+                if mask & selectors.EVENT_WRITE:
+                    self.dispatch(index=write, key=fd)
+                # the interest in this descriptor now
+                interest = (selectors.EVENT_READ if read.get(fd) else 0) | (
+                    selectors.EVENT_WRITE if write.get(fd) else 0
+                )
+                # unless the handlers left it as the kernel has it, as they mostly do
+                if interest != key.events or interest == 0:
+                    # settle the kernel's view of this descriptor
+                    self._reconcile(key=fd)
+            # and raise the alarms that came due
+            self.awaken()
         # an error on its way out goes first; a held interrupt waits for the next pass
         except BaseException:
             Interrupts.release(raising=False)
@@ -81,32 +100,6 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
         Interrupts.release()
         # all done
         return True
-
-    def _handle(self, selection, read, write):
-        """
-        Run the handlers of the events in {selection}, and the alarms that came due
-        """
-        # dispatch the events
-        for key, mask in selection:
-            # get the descriptor
-            fd = key.fileobj
-            # read handlers first, so a report that arrives with an EOF is not lost
-            if mask & selectors.EVENT_READ:
-                self.dispatch(index=read, key=fd)
-            if mask & selectors.EVENT_WRITE:
-                self.dispatch(index=write, key=fd)
-            # the interest in this descriptor now
-            interest = (selectors.EVENT_READ if read.get(fd) else 0) | (
-                selectors.EVENT_WRITE if write.get(fd) else 0
-            )
-            # unless the handlers left it as the kernel has it, as they mostly do
-            if interest != key.events or interest == 0:
-                # settle the kernel's view of this descriptor
-                self._reconcile(key=fd)
-        # and raise the alarms that came due
-        self.awaken()
-        # all done
-        return
 
     @pyre.export
     def watch(self):

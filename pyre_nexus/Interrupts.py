@@ -16,12 +16,13 @@ class Interrupts:
 
     Python raises {KeyboardInterrupt} wherever the main thread happens to be; in the middle of
     a handler that is settling a task, that would leave the task without an outcome. So while
-    {held}, a signal is only noted, and raised when the pass is over, where nothing is half
+    handlers run, a signal is only noted, and raised when the pass is over, where nothing is half
     done; between passes, e.g. while the loop waits, it is raised at once. SIGTERM becomes
     {SystemExit}, so it unwinds through the exit handlers as Ctrl-C does
     """
 
-    # how many passes are running their handlers, and the signal that arrived meanwhile
+    # how many passes are running their handlers, which a dispatcher counts up as it starts
+    # them, and the signal that arrived meanwhile
     depth = 0
     pending = None
 
@@ -40,14 +41,6 @@ class Interrupts:
             if signal.getsignal(number) == default:
                 signal.signal(number, cls.handle)
         # all done
-        return
-
-    @classmethod
-    def hold(cls):
-        """
-        A pass is about to run its handlers
-        """
-        cls.depth += 1
         return
 
     @classmethod

@@ -7,6 +7,7 @@
 # externals
 import collections
 import time
+from concurrent.futures._base import FINISHED
 
 # my parts
 from .. import exceptions
@@ -33,8 +34,11 @@ class Ledger:
         """
         {future} has its outcome: count it
         """
-        # by its kind
-        self.outcomes[self.kind(future)] += 1
+        # by its kind; a result is the common case, so it is spotted first
+        if future._exception is None and future._state is FINISHED:
+            self.outcomes["completed"] += 1
+        else:
+            self.outcomes[self.kind(future)] += 1
         # all done
         return
 
