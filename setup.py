@@ -33,7 +33,14 @@ setuptools.setup(
         "cloudpickle>=3.1,<4",
     ],
     extras_require={
-        "test": ["pytest>=8,<10", "pytest-timeout>=2.3,<3", "numpy>=2,<3"],
+        "test": [
+            "pytest>=8,<10",
+            "pytest-timeout>=2.3,<3",
+            "numpy>=2,<3",
+            "hypothesis>=6.100,<7",
+            # wheels only: cp311 has 3.0.0, cp312 and later 3.1.0; elsewhere the fuzz tests skip
+            'atheris>=3.0,<3.2; platform_system == "Linux" and platform_machine == "x86_64"',
+        ],
     },
     entry_points={
         "console_scripts": ["nexus-demo = pyre_nexus.apps.Demo:main", "nexus = pyre_nexus.cli.Nexus:main"],

@@ -107,7 +107,15 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
             # learn where my twin lives; an id my recruiter gave me stays, since that is what
             # the recruiter signals, and a twin must not be able to pick a target; a remote
             # twin, which is never signalled by id, names itself
-            self.host, pid = Codec.decode(body)
+            try:
+                host, pid = Codec.decode(body)
+                if not (isinstance(host, str) and isinstance(pid, int)):
+                    raise TypeError(f"expected a host name and a process id, not {host!r}, {pid!r}")
+            # a registration that is not one
+            except Exception as error:
+                team.lost(crew=self, reason=f"{self} sent a bad registration: {error!r}", suspect=False)
+                return False
+            self.host = host
             if self.pid is None:
                 self.pid = pid
             # listen for reports from now on

@@ -199,6 +199,10 @@ class Wire:
             position = start + size
             # a body in shared memory
             if kind & self.SHARED:
+                # needs the side channel that carries it; a peer that announces one without is
+                # not one i can talk to
+                if self.side is None:
+                    raise ConnectionError("a frame announced shared memory on a wire without a side channel")
                 # gets mapped
                 kind &= ~self.SHARED
                 body = self.receive()
