@@ -135,10 +135,5 @@ def test_hosts(make_team, certificates, hosts):
         make_team, "ssh", size=2, hosts=["h2", "h3"], options=["-F", str(hosts.config)],
         advertise=hosts.local_address, certificate=cert, key=key,
     )
-    where = set()
-    for _ in range(20):
-        where.update(staff.map(tasks.hostname, [0.05] * 8, timeout=drill.PATIENCE))
-        if len(where) == 2:
-            break
-    assert where == {"h2", "h3"}
+    assert drill.hosts(staff, {"h2", "h3"}) == {"h2", "h3"}
     drill.thousand(staff)

@@ -79,6 +79,19 @@ def crash(staff):
     assert list(staff.map(tasks.echo, range(50), timeout=PATIENCE)) == list(range(50))
 
 
+def hosts(staff, expected, rounds=20):
+    """
+    Run short tasks on {staff} until its crews have reported from every host in {expected}, or
+    {rounds} rounds pass; return the hosts seen
+    """
+    where = set()
+    for _ in range(rounds):
+        where.update(staff.map(tasks.hostname, [0.05] * (4 * len(expected)), timeout=PATIENCE))
+        if len(where) == len(expected):
+            break
+    return where
+
+
 def workers(port):
     """
     The worker shells, on any host of this machine, that serve the team behind {port}

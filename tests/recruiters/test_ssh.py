@@ -87,12 +87,7 @@ def test_hosts(make_team, hosts):
     """
     staff = drill.team(make_team, "ssh", size=3, **remote(hosts, ["h1", "h2", "h3:2"]))
     # wait until every crew has run a task
-    where = set()
-    for _ in range(20):
-        where.update(staff.map(tasks.hostname, [0.05] * 12, timeout=drill.PATIENCE))
-        if len(where) == 3:
-            break
-    assert where == {"h1", "h2", "h3"}
+    assert drill.hosts(staff, {"h1", "h2", "h3"}) == {"h1", "h2", "h3"}
     # and a thousand tasks
     drill.thousand(staff)
 
@@ -131,12 +126,7 @@ def test_partition(make_team, hosts):
     """
     staff = drill.team(make_team, "ssh", size=2, **remote(hosts, ["h2:1", "h3:1"], heartbeat="1*s"))
     # both crews up
-    where = set()
-    for _ in range(20):
-        where.update(staff.map(tasks.hostname, [0.05] * 8, timeout=drill.PATIENCE))
-        if len(where) == 2:
-            break
-    assert where == {"h2", "h3"}
+    assert drill.hosts(staff, {"h2", "h3"}) == {"h2", "h3"}
     # a long task on each
     naps = [staff.submit(tasks.nap, 600) for _ in range(2)]
     assert staff.drive(until=lambda: all(future.running() for future in naps), timeout=drill.PATIENCE)
@@ -167,12 +157,7 @@ def test_frozen_host(make_team, hosts):
     """
     staff = drill.team(make_team, "ssh", size=2, **remote(hosts, ["h2:1", "h3:1"], heartbeat="1*s"))
     # both crews up
-    where = set()
-    for _ in range(20):
-        where.update(staff.map(tasks.hostname, [0.05] * 8, timeout=drill.PATIENCE))
-        if len(where) == 2:
-            break
-    assert where == {"h2", "h3"}
+    assert drill.hosts(staff, {"h2", "h3"}) == {"h2", "h3"}
     # a long task on each
     naps = [staff.submit(tasks.nap, 600) for _ in range(2)]
     assert staff.drive(until=lambda: all(future.running() for future in naps), timeout=drill.PATIENCE)
