@@ -58,9 +58,9 @@ def test_thousand(make_team, certificates):
 
 
 @pytest.mark.xfail(
-    strict=False,
-    reason="KNOWN BUG, open: large payloads over TLS sometimes stall since the worker's heartbeat "
-    "thread shares the TLS channel; under investigation",
+    run=False,
+    reason="KNOWN BUG, open: large payloads over TLS sometimes stall, and the stalled team holds up "
+    "the tests after it; not run until fixed",
 )
 def test_large_payloads(make_team, certificates):
     """
