@@ -287,10 +287,12 @@ class Wire:
     def __init__(self, channel, limit=None, side=None, lock=None):
         # save the channel
         self.channel = channel
-        # with a {lock}, another thread may post and flush too, e.g. a worker's heartbeat
+        # with a {lock}, another thread may post and flush too, e.g. a worker's heartbeat; reads
+        # take it as well, since a TLS connection must not be read and written at the same time
         if lock is not None:
             self.post = self._locked(lock, self.post)
             self.flush = self._locked(lock, self.flush)
+            self.pull = self._locked(lock, self.pull)
         # and the unix socket that carries descriptors alongside it, if any; it blocks, since a
         # descriptor is always there before the frame that announces it, but not forever
         self.side = side
@@ -424,6 +426,10 @@ class Wire:
         """
         # only TLS channels need this
         if self._buffered is None:
+            return True
+        # a large body still being read in place owns whatever arrives next; {_fill} took all
+        # there was, so TLS holds nothing decrypted, and the rest is announced by the event loop
+        if self.body is not None and self.got < len(self.body):
             return True
         # take what there is
         taken = 0
