@@ -4,6 +4,7 @@
 # make test     set up, start the services of the integration tests (as root), run the whole suite
 # make services start sshd, the test hosts h1..h3, MPI and Slurm (as root; see etc/ci/infra.sh)
 # make bench    set up, then run the benchmarks against the peers
+# make docs     set up, then build the documentation into doc/_build/html (warnings are errors)
 
 PYTHON ?= python3
 # extra options of the benchmarks, e.g. make bench BENCH='--quick' or BENCH='--cases A,B'
@@ -13,7 +14,7 @@ BIN = $(VENV)/bin
 # the marker of a finished set up; redone when the package metadata changes
 READY = $(VENV)/.ready
 
-.PHONY: demo test bench setup services clean
+.PHONY: demo test bench docs setup services clean
 
 demo: $(READY)
 	$(BIN)/nexus-demo
@@ -29,6 +30,10 @@ services:
 bench: $(READY)
 	$(BIN)/pip install --quiet -r benchmarks/requirements.txt
 	$(BIN)/python benchmarks/run.py $(BENCH)
+
+docs: $(READY)
+	$(BIN)/pip install --quiet -e '.[docs]'
+	$(BIN)/sphinx-build -W --keep-going -b html doc doc/_build/html
 
 setup: $(READY)
 
