@@ -121,10 +121,40 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
 
     def close(self):
         """
-        Let go of my kernel selector; a dispatcher that is closed does not watch again
+        Let go of my kernel selector; a dispatcher that is closed holds no descriptor until it
+        is asked to watch something again, when it builds a new one
         """
+        # a loop that watches my selector must not watch its number once it is closed, so it
+        # lets go of me; it joins the new one when it next waits for me
+        if self.host is not None:
+            self.host.detach()
+        # let go of it
         self._selector.close()
+        # and put a stand-in in its place, which builds the next one when it is needed
+        self._selector = Dormant(dispatcher=self)
+        # all done
         return self
+
+    def reopen(self):
+        """
+        Build a new kernel selector, armed with what my piles watch; returns the selector
+        """
+        # make one
+        selector = selectors.DefaultSelector()
+        self._selector = selector
+        # the descriptors that still have handlers, e.g. left there when i was closed
+        for key in set(self._read) | set(self._write):
+            # carefully, since a descriptor may have been closed meanwhile
+            try:
+                # watch it again
+                selector.register(key, events=self._interest(key=key))
+            # if it is dead
+            except (ValueError, OSError):
+                # its handlers can never fire again; drop them
+                self._read.pop(key, None)
+                self._write.pop(key, None)
+        # hand it over
+        return selector
 
     def renew(self):
         """
@@ -204,6 +234,9 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
         self._sequence = itertools.count()
         # the number of cancelled alarms still on the heap
         self._cancelled = 0
+        # the loop that runs my passes for me, e.g. an asyncio loop through a {Bridge}; it hears
+        # of every alarm armed, so it wakes up in time for it
+        self.host = None
         # all done
         return
 
@@ -225,6 +258,9 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
             self._cancelled = 0
         # add it
         heapq.heappush(heap, (due, next(self._sequence), alarm))
+        # a loop that runs my passes must wake up in time for it
+        if self.host is not None:
+            self.host.alarmed(due=due)
         # and hand it back
         return alarm
 
@@ -245,6 +281,74 @@ def seconds(interval):
         return math.nan
     # a quantity of anything else does not convert to a number
     return float(value) if isinstance(value, (int, float)) else math.nan
+
+
+# the stand-in for the kernel selector of a closed dispatcher
+class Dormant:
+    """
+    What a closed dispatcher has in place of its kernel selector: it watches nothing and holds
+    no descriptor; the first registration, or a wait with handlers in the piles, has the
+    dispatcher build a new selector, which takes my place
+    """
+
+    # interface
+    def register(self, fileobj, events, data=None):
+        """
+        Build the new selector and register {fileobj} with it
+        """
+        # build it; it watches what the piles hold, which may include {fileobj} already
+        selector = self.dispatcher.reopen()
+        # so register it, or settle the interest it already has
+        try:
+            selector.get_key(fileobj)
+        except KeyError:
+            return selector.register(fileobj, events, data)
+        return selector.modify(fileobj, events, data)
+
+    def get_key(self, fileobj):
+        """
+        Nothing is registered with me
+        """
+        raise KeyError(f"{fileobj!r} is not registered")
+
+    # and so there is nothing to unregister
+    unregister = get_key
+
+    def fileno(self):
+        """
+        A loop that wants to watch the selector needs the new one
+        """
+        return self.dispatcher.reopen().fileno()
+
+    def select(self, timeout=None):
+        """
+        Wait for {timeout} seconds; there is nothing to wait for unless the piles hold handlers,
+        in which case the new selector waits for them
+        """
+        # get the dispatcher
+        dispatcher = self.dispatcher
+        # if it has handlers
+        if dispatcher._read or dispatcher._write:
+            # its new selector watches them
+            return dispatcher.reopen().select(timeout=timeout)
+        # otherwise, just wait, e.g. for the next alarm
+        if timeout is not None and timeout > 0:
+            time.sleep(timeout)
+        # nothing happened
+        return []
+
+    def close(self):
+        """
+        There is nothing to let go of
+        """
+        return
+
+    # meta-methods
+    def __init__(self, dispatcher):
+        # save the dispatcher i stand in for
+        self.dispatcher = dispatcher
+        # all done
+        return
 
 
 # the alarm handle

@@ -6,6 +6,7 @@
 
 # externals
 import collections
+import errno
 import functools
 import socket
 import ssl
@@ -27,8 +28,16 @@ class Gate:
     Until then nothing the peer sends is interpreted beyond comparing its bytes: a peer that
     sends too much, too little, the wrong proof or nothing at all before {patience} runs out is
     dropped and counted, and the team goes on serving. With a TLS {context}, every connection
-    first completes a TLS handshake, and the challenge travels inside it
+    first completes a TLS handshake, and the challenge travels inside it. A process out of
+    descriptors leaves the connections queued and the port ready, so the gate stops watching it
+    and looks again after a back off that grows while the shortage lasts
     """
+
+    # the back off of a gate out of descriptors, in seconds: the first, and the longest
+    shortest = 0.005
+    longest = 1.0
+    # the errors of {accept} that say the process or the system is out of descriptors or memory
+    shortage = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 
     # interface
     def close(self):
@@ -38,6 +47,10 @@ class Gate:
         # the visitors
         for visitor in list(self.visitors):
             self.refuse(visitor=visitor, reason="the team closed its gate")
+        # the pause of a gate out of descriptors, which would watch the listener again
+        if self.pause is not None:
+            self.pause.cancel()
+            self.pause = None
         # and the listener
         self.dispatcher.forget(self.listener)
         self.listener.close()
@@ -80,6 +93,9 @@ class Gate:
         # the connections admitted, and the ones refused, by reason
         self.admitted = 0
         self.refused = collections.Counter()
+        # when out of descriptors: the alarm that ends the pause, and how long the pause is
+        self.pause = None
+        self.backoff = 0.0
         # my channel
         self.journal = journal.warning("pyre_nexus.gate")
         # listen; unlike {pyre.ipc.port}, a port that is taken is an error, not a surprise
@@ -124,7 +140,16 @@ class Gate:
                 # is noted
                 self.refused["accept failed"] += 1
                 self.journal.log(f"{self}: accept failed: {error}")
+                # out of descriptors, the port stays ready and watching it would spin the loop
+                if error.errno in self.shortage:
+                    # so pause, a little longer each time in a row
+                    self.backoff = min(2 * self.backoff, self.longest) or self.shortest
+                    self.pause = self.dispatcher.alarm(interval=self.backoff, call=self.resume)
+                    # and stop watching until then
+                    return False
                 break
+            # an accepted connection ends a shortage
+            self.backoff = 0.0
             # wrap it up
             connection = SocketTCP(socket.AF_INET, socket.SOCK_STREAM, fileno=fd)
             connection.setblocking(False)
@@ -136,6 +161,19 @@ class Gate:
                 self.secure(connection=connection, peer=peer)
         # keep listening
         return True
+
+    def resume(self, timestamp):
+        """
+        The pause of a gate out of descriptors is over: watch the listener again
+
+        N.B.: this is an alarm handler; it returns the interval to the next invocation
+        """
+        # the pause is over
+        self.pause = None
+        # watch again; {knock} pauses again if descriptors are still short
+        self.dispatcher.whenReadReady(channel=self.listener, call=self.knock)
+        # and do not reschedule
+        return None
 
     def secure(self, connection, peer):
         """

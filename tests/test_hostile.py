@@ -863,11 +863,6 @@ def test_descriptor_exhaustion_recovers(team):
     assert wait_until(lambda: descriptors() == before), f"{descriptors()} descriptors, {before} before"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG not fixed yet: when accept() fails for want of descriptors, Gate.knock leaves the "
-    "listener watched, and the loop spins on it; the fix is to pause the listener and re-arm it",
-)
 def test_descriptor_exhaustion_does_not_spin(team):
     """
     A team out of descriptors backs off from its gate rather than spinning on it
@@ -901,11 +896,6 @@ def rss():
     raise AssertionError("no VmRSS in /proc/self/status")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HARDENING not done: a header alone makes the wire allocate and zero the whole body it "
-    "announces, up to maxframe; an anonymous mapping committed as the body arrives would not",
-)
 def test_header_commits_memory():
     """
     A frame header that announces a large body, within the limit, costs the reader memory in

@@ -583,11 +583,6 @@ def test_chaos_spawn(make_team, tmp_path):
     check(report)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a team builds its own event loop, an epoll descriptor, and keeps it after it is shut down; "
-    "pyre keeps every team it built, so each team made and shut down holds one descriptor for good",
-)
 def test_shutdown_lets_go_of_every_descriptor(make_team):
     """
     A team that was built, did some work and was shut down holds no descriptor
