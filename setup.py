@@ -13,6 +13,13 @@ here = pathlib.Path(__file__).parent
 # the version lives in the package, so there is one source of truth
 meta = {}
 exec((here / "pyre_nexus" / "meta.py").read_text(), meta)
+# what builds the documentation, make docs; pinned, since the build treats warnings as errors,
+# and the tests build it too
+docs = [
+    "sphinx==9.0.4",
+    "myst-parser==5.2.0",
+    "sphinxcontrib-mermaid==2.1.1",
+]
 
 
 # the package
@@ -31,6 +38,7 @@ setuptools.setup(
     install_requires=[
         "pyre>=1.14,<1.15",
         "cloudpickle>=3.1,<4",
+        "tqdm>=4.67,<5",
     ],
     extras_require={
         "test": [
@@ -40,7 +48,10 @@ setuptools.setup(
             "hypothesis>=6.100,<7",
             # wheels only: cp311 has 3.0.0, cp312 and later 3.1.0; elsewhere the fuzz tests skip
             'atheris>=3.0,<3.2; platform_system == "Linux" and platform_machine == "x86_64"',
+            # tests/test_docs.py builds the documentation
+            *docs,
         ],
+        "docs": docs,
     },
     entry_points={
         "console_scripts": ["nexus-demo = pyre_nexus.apps.Demo:main", "nexus = pyre_nexus.cli.Nexus:main"],

@@ -45,6 +45,7 @@ del sys.argv[1:]
 sys.path.insert(0, str(ROOT))
 
 import pyre_nexus  # noqa: E402
+from pyre_nexus.exceptions import Casualty  # noqa: E402
 
 from tests import tasks  # noqa: E402
 from tests.conftest import alive, children, wait_until  # noqa: E402
@@ -263,9 +264,9 @@ def death_tables():
         f"{leftover} workers left; {stranded} of the {ARGS.rounds} runs ended with a future that had no "
         "outcome and no callback.",
         "",
-        "SIGTERM unwinds like SIGINT (fixed: issue 2); with fork, what the tasks started outlives a",
-        "team that is SIGKILLed (issue 6). Spawned workers take what their tasks started with them,",
-        "since the worker shell ends its process group when its channel or stdin ends.",
+        "SIGTERM unwinds like SIGINT (fixed: issue 2). Every worker, forked or spawned, takes what its",
+        "tasks started with it when its team dies, even of SIGKILL (fixed: issue 6): a thread of the",
+        "worker ends its process group when the team's end of its channel closes.",
     ]
     return lines
 
@@ -281,16 +282,18 @@ def exhaustion_tables():
     for recruiter in ("fork", "spawn"):
         for how, chunk in (("allocates 1 MiB at a time without bound", 1 << 20), ("asks for 1 TiB at once", 1 << 40)):
             print(f"memory: {recruiter}, {how}...", flush=True)
-            staff = exhaustion.capped(make, recruiter)
+            staff, _ = exhaustion.capped(make, recruiter)
             _, first = staff.submit(tasks.exhaust_cap).result(timeout=60)
             error = staff.submit(tasks.exhaust_hog, chunk).exception(timeout=60)
             _, second = staff.submit(tasks.exhaust_cap).result(timeout=60)
             fine = list(staff.map(tasks.echo, range(20), timeout=60)) == list(range(20))
             staff.shutdown(wait=True)
+            # what the casualty says, after the crew and the task it names
+            said = str(error).split(": ", 1)[-1] if isinstance(error, Casualty) else ""
             lines.append(
-                f"| a task {how}, its crew capped at {exhaustion.HEADROOM >> 20} MiB more than it starts with "
-                f"| {recruiter} | {type(error).__name__}; crew replaced: {'yes' if second != first else 'no'} "
-                f"| {'yes' if fine else 'no'} |"
+                f"| a task {how}, its recruiter's `memory` {exhaustion.HEADROOM >> 20} MiB more than the team maps "
+                f"| {recruiter} | {type(error).__name__}{f' ({said})' if said else ''}; "
+                f"crew replaced: {'yes' if second != first else 'no'} | {'yes' if fine else 'no'} |"
             )
     # descriptors
     print("descriptors: 100 recruitments with the collector paused...", flush=True)
@@ -428,13 +431,14 @@ Found by these tests and fixed (each test passes now, and guards the fix):
    dispatcher dropped the crew's read handler. Now the team takes over SIGINT and SIGTERM
    (unless the application handles them) and holds them while its loop runs handlers: they are
    raised when the pass is over (`pyre_nexus/Interrupts.py`).
+6. **Processes of tasks outlived a team that was SIGKILLed, with fork** (`test_signals.py::test_sigkill_ends_what_the_tasks_started[fork]`, doc/design.md §9).
+   The kernel killed the forked workers (PR_SET_PDEATHSIG), but nobody was left to signal their
+   process groups. Now each forked worker, like a worker shell, has a thread that waits for the
+   team's end of its side channel to close and then, unless the worker leaves within twice
+   `grace`, kills its process group, the worker in it.
 
 Open (strict xfail tests: they fail today, and will fail the suite the day they pass):
 
-6. **Processes of tasks outlive a team that is SIGKILLed, with fork** (`test_signals.py::test_sigkill_ends_what_the_tasks_started[fork]`, doc/design.md §12.1).
-   The kernel kills the forked workers (PR_SET_PDEATHSIG), but nobody is left to signal their
-   process groups. Proposed fix: a tiny undertaker per fork recruiter that SIGKILLs the workers'
-   groups when its pipe from the team ends. With spawn, the worker shell does this itself.
 7. **Processes that leave the worker's process group escape** (`test_exhaustion.py::test_killed_crew_takes_the_processes_that_left_its_group`).
    A process a task moved to a group of its own escapes with fork, and one in a session of its
    own with both. Proposed fix: make each worker a child subreaper and kill its whole tree;
@@ -499,6 +503,10 @@ def main():
     text += [
         "",
         "## 3. Exhaustion",
+        "",
+        "The memory cases limit each crew with the recruiter's `memory` trait, the most its process may",
+        f"map (RLIMIT_AS), set to {exhaustion.HEADROOM >> 20} MiB more than the team maps: a task that runs its crew out of it",
+        "ends the crew, and is a `Casualty` that names the limit; the crew is replaced.",
         "",
     ]
     text += exhausts

@@ -10,6 +10,7 @@ import functools
 import os
 import select
 import socket
+import threading
 import time
 import traceback
 
@@ -20,6 +21,7 @@ from pyre.nexus.Peer import Peer
 # my parts
 from .Codec import Codec
 from .Dispatcher import Dispatcher
+from .Output import Output
 from .Plain import Plain
 from .Wire import Wire
 from .CrewStatus import CrewStatus
@@ -55,6 +57,12 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
     # configurable state
     dispatcher = pyre.ipc.dispatcher(default=Dispatcher)
     dispatcher.doc = "the event loop of the worker side; the team side uses its team's"
+
+    # worker side: the crew running a task in this process, if any, which {pyre_nexus.progress}
+    # reports to; the shortest time between two progress reports; the mode that discards output
+    working = None
+    interval = 0.05
+    discard = 2
 
     # the states of the team side, in the order they are visited
     recruited = "recruited"  # the worker is starting; no registration yet
@@ -174,6 +182,14 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         for kind, tid, crewstatus, taskstatus, body in self._frames(team=team):
             # heartbeats only say my twin is alive
             if kind == Wire.BEAT:
+                continue
+            # what my twin printed, with the stream in the first status byte
+            if kind == Wire.OUTPUT:
+                team.echo(crew=self, tid=tid, stream=crewstatus, data=body)
+                continue
+            # the news of a running task
+            if kind == Wire.PROGRESS:
+                team.advance(crew=self, tid=tid, body=body)
                 continue
             # a report on the setup of this crew is a failed setup
             if kind == Wire.REPORT and tid == 0:
@@ -465,7 +481,7 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         # work through the backlog
         while self.backlog:
             # get the next frame
-            kind, tid, _, _, body = self.backlog.popleft()
+            kind, tid, first, _, body = self.backlog.popleft()
             # tasks
             if kind == Wire.TASK:
                 # the reports of the tasks before it go out first, so the team never charges
@@ -487,6 +503,9 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
                     if not self._take():
                         self.stop()
                         return False
+            # what to do with my output
+            elif kind == Wire.CAPTURE:
+                self._capture(discard=first == self.discard)
             # the team's setup for this crew
             elif kind == Wire.SETUP:
                 # run it
@@ -501,6 +520,26 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
                 return False
         # wait for more
         return True
+
+    def announce(self, news):
+        """
+        Send my team the {news} of the task i am running, unless i sent some very recently: then
+        it waits for the next announcement, or for the report of the task
+        """
+        # when
+        now = time.monotonic()
+        # if it is too soon after the last one
+        if now - self.announced < self.interval:
+            # hold on to it; it replaces whatever was waiting
+            self.news = (news,)
+            return
+        # otherwise, send it
+        self.news = None
+        self.announced = now
+        self.wire.post(kind=Wire.PROGRESS, tid=self.current, body=Codec.encode(news))
+        self.transmit()
+        # all done
+        return
 
     def engage(self, task, **kwds):
         """
@@ -552,6 +591,10 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         if self.wire is not None:
             # stop watching it; a closed channel left in the dispatcher deafens its successor
             self.dispatcher.forget(self.channel)
+            # what i printed last goes out too, and my streams are mine again
+            if self.output is not None:
+                self.output.stop()
+                self.output = None
             # on the worker side, whatever is still queued must go out before i leave
             if self.twin and self.wire.pending():
                 # so wait for it
@@ -611,6 +654,8 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         self.since = 0.0
         self.reported = 0
         self.busy = 0.0
+        # when my twin registered, so the time i was idle is the rest
+        self.joined = None
         # when i last read my channel: the team side tells a silent twin by it
         self.heard = 0.0
         # worker side: whether i am the twin, the frames read but not handled, the tasks
@@ -620,6 +665,14 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         self.backlog = collections.deque()
         self.revoked = set()
         self.patience = 1e-3
+        # worker side: the most memory, in bytes, my recruiter lets my process map; 0 for no limit
+        self.memory = 0
+        # worker side: the task i am running, the capture of my output, and the news of the
+        # task that waits to be announced, with when i last announced some
+        self.current = 0
+        self.output = None
+        self.news = None
+        self.announced = 0.0
         # all done
         return
 
@@ -717,6 +770,9 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         # assume all goes well
         crewstatus = self.crewcodes.healthy
         taskstatus = self.taskcodes.completed
+        # the task is mine to announce
+        self.current = tid
+        Crew.working = self
         # carefully
         try:
             # rebuild the task
@@ -731,7 +787,13 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         except MemoryError as error:
             taskstatus = self.taskcodes.aborted
             crewstatus = self.crewcodes.damaged
-            result = (error, traceback.format_exc())
+            # under the limit my recruiter set, the task ran my crew out of what it may use
+            problem = error
+            if self.memory:
+                problem = exceptions.Casualty(
+                    crew=str(self), pid=os.getpid(), task=f"task {tid}", memory=self.memory
+                )
+            result = (problem, traceback.format_exc())
         # if the task asked the interpreter to leave; raising that in the caller would end the
         # team's process, so it travels as a description
         except (SystemExit, KeyboardInterrupt) as error:
@@ -749,12 +811,33 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         # drop the traceback's hold on the task's frames
         finally:
             task = None
+            Crew.working = None
+        # what the task printed, and its last news, go before its report
+        if self.output is not None:
+            self.output.drain()
+        if self.news is not None:
+            self.wire.post(kind=Wire.PROGRESS, tid=tid, body=Codec.encode(self.news[0]))
+            self.news = None
+        self.current = 0
         # report
         self.report(
             channel=channel, crewstatus=crewstatus, taskstatus=taskstatus, result=result, tid=tid
         )
         # and say whether i can go on
         return crewstatus == self.crewcodes.healthy
+
+    def _capture(self, discard):
+        """
+        Send my output to the team, or {discard} it
+        """
+        # a thread of my output's shares my channel, so it needs a lock, unless it has one
+        if not discard and self.lock is None:
+            self.lock = threading.Lock()
+            self.wire.serialize(lock=self.lock)
+        # start the capture
+        self.output = Output(crew=self, discard=discard).start()
+        # all done
+        return
 
     def _setup(self, channel, body):
         """

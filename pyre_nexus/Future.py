@@ -104,6 +104,21 @@ class Future(concurrent.futures.Future):
         # otherwise, hand over the error
         return self._exception
 
+    def __await__(self):
+        """
+        Wait for the outcome in a coroutine, as {await future}: return the result or raise the
+        error, as {result()} does; cancelling the coroutine cancels the task
+        """
+        # unless i'm done
+        if self._state not in _DONE:
+            # wait in the running asyncio loop, which runs the passes of my team's loop meanwhile;
+            # imported here, so a worker that never awaits does not import asyncio
+            from .Bridge import Bridge
+
+            yield from Bridge.wait(future=self)
+        # hand over the outcome
+        return self.result()
+
     def add_done_callback(self, fn):
         """
         Arrange for {fn(future)} to be called when i'm done; right away if i am already
@@ -120,6 +135,32 @@ class Future(concurrent.futures.Future):
             concurrent.futures._base.LOGGER.exception("exception calling callback for %r", self)
         # all done
         return
+
+    def add_progress_callback(self, fn):
+        """
+        Arrange for {fn(future, news)} to be called, in the team's event loop, each time the
+        task reports its progress through {pyre_nexus.progress(news)}
+        """
+        # add it to the listeners
+        if self.listeners is None:
+            self.listeners = []
+        self.listeners.append(fn)
+        # all done
+        return
+
+    @property
+    def stdout(self):
+        """
+        What the task wrote to its standard output, when its team captures output
+        """
+        return "".join(self.output[1]) if self.output else ""
+
+    @property
+    def stderr(self):
+        """
+        What the task wrote to its standard error, when its team captures output
+        """
+        return "".join(self.output[2]) if self.output else ""
 
     # team side interface: the one way outcomes get recorded
     def set_running_or_notify_cancel(self):
@@ -147,6 +188,33 @@ class Future(concurrent.futures.Future):
         # only a running task goes back
         if self._state is RUNNING:
             self._state = PENDING
+        # all done
+        return
+
+    def set_progress(self, news):
+        """
+        Record the latest progress report of the task, and pass it on to the listeners
+        """
+        # save it
+        self.progress = news
+        # and tell the listeners, without letting one bring the event loop down
+        for listener in self.listeners or ():
+            try:
+                listener(self, news)
+            except Exception:
+                concurrent.futures._base.LOGGER.exception("exception calling progress callback for %r", self)
+        # all done
+        return
+
+    def add_output(self, stream, text):
+        """
+        Keep {text} that the task wrote to {stream}, 1 for output and 2 for error
+        """
+        # make room
+        if self.output is None:
+            self.output = {1: [], 2: []}
+        # and keep it
+        self.output[stream].append(text)
         # all done
         return
 
@@ -207,6 +275,11 @@ class Future(concurrent.futures.Future):
         self.mark = 0
         # why i was cancelled, if i was
         self.cancellation = None
+        # the latest progress report of the task, the callbacks that want each one, and what
+        # the task printed, if my team captures it
+        self.progress = None
+        self.listeners = None
+        self.output = None
         # all done
         return
 
@@ -233,6 +306,9 @@ class Future(concurrent.futures.Future):
         "crew",
         "mark",
         "cancellation",
+        "progress",
+        "listeners",
+        "output",
     )
 
     # the condition, built on first use

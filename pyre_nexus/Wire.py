@@ -51,10 +51,13 @@ class Wire:
     REVOKE = 2
     QUIT = 3
     SETUP = 4
+    CAPTURE = 5
     # worker to team
     READY = 16
     REPORT = 17
     BEAT = 18
+    OUTPUT = 19
+    PROGRESS = 20
 
     # interface
     def post(self, kind, tid=0, first=0, second=0, body=b""):
@@ -268,6 +271,19 @@ class Wire:
         finally:
             os.close(fd)
 
+    def serialize(self, lock):
+        """
+        Let other threads post and flush too, e.g. a worker's heartbeat or the capture of its
+        output: each of my entry points runs under {lock}; reads take it as well, since a TLS
+        connection must not be read and written at the same time
+        """
+        # wrap them
+        self.post = self._locked(lock, self.post)
+        self.flush = self._locked(lock, self.flush)
+        self.pull = self._locked(lock, self.pull)
+        # all done
+        return
+
     def pending(self):
         """
         Whether there are frames waiting to be written
@@ -287,12 +303,9 @@ class Wire:
     def __init__(self, channel, limit=None, side=None, lock=None):
         # save the channel
         self.channel = channel
-        # with a {lock}, another thread may post and flush too, e.g. a worker's heartbeat; reads
-        # take it as well, since a TLS connection must not be read and written at the same time
+        # with a {lock}, other threads may use me too
         if lock is not None:
-            self.post = self._locked(lock, self.post)
-            self.flush = self._locked(lock, self.flush)
-            self.pull = self._locked(lock, self.pull)
+            self.serialize(lock=lock)
         # and the unix socket that carries descriptors alongside it, if any; it blocks, since a
         # descriptor is always there before the frame that announces it, but not forever
         self.side = side
@@ -384,8 +397,9 @@ class Wire:
         # decode the header
         _, tid, kind, first, second = self.header.unpack_from(inbox)
         self.large_header = (kind, tid, first, second)
-        # make room for the body
-        self.body = bytearray(size)
+        # make room for the body in an anonymous mapping, whose pages the kernel provides as
+        # they are written, so a header alone commits no memory for the body it announces
+        self.body = memoryview(mmap.mmap(-1, size))
         # move what arrived of it
         arrived = inbox[hsize : hsize + size]
         self.body[: len(arrived)] = arrived

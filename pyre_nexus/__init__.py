@@ -40,4 +40,22 @@ from .teams import team, pool, staff
 from .recruiters import recruiter, fork
 
 
+# what a task calls, in its worker
+def progress(news):
+    """
+    Tell the caller how the running task is doing: {news} is any picklable value, e.g. a
+    fraction done, which reaches the callbacks added with {future.add_progress_callback} and
+    becomes {future.progress}; reports closer than a twentieth of a second apart are merged,
+    the last one always arrives before the result. Outside a worker, e.g. when the task is
+    called directly, it does nothing
+    """
+    # the crew running a task in this process, if any
+    working = crew.working
+    # tell it
+    if working is not None:
+        working.announce(news=news)
+    # all done
+    return
+
+
 # end of file

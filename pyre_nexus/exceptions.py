@@ -95,16 +95,20 @@ class Casualty(NexusError):
     """
     The worker process died while it was running the task: it exited, crashed, or was killed
     by a signal, e.g. by the kernel when it ran out of memory; or the link to a remote worker
-    failed, e.g. behind a partition or a frozen host
+    failed, e.g. behind a partition or a frozen host; or the task ran it out of the {memory}
+    its recruiter allows each crew
     """
 
     # meta-methods
-    def __init__(self, crew="crew", pid=0, status=None, task="a task", link=None, **kwds):
+    def __init__(self, crew="crew", pid=0, status=None, task="a task", link=None, memory=0, **kwds):
         # describe the death
         cause = self.cause(status)
         # and a failure of the link, which says more than the status of what was killed after
         if link is not None:
             cause = f"its link failed ({link}), and then its launcher {cause}"
+        # or the limit the task ran into, which ended its crew
+        if memory:
+            cause = f"it ran out of memory: the crew's limit is {self.size(memory)} (memory trait)"
         # build the description
         description = f"{crew} died while running {task}: {cause}"
         # chain up
@@ -114,8 +118,23 @@ class Casualty(NexusError):
         self.pid = pid
         self.status = status
         self.link = link
+        self.memory = memory
         # all done
         return
+
+    @staticmethod
+    def size(count):
+        """
+        Render {count} bytes in the largest binary unit that leaves at least one of it
+        """
+        # find the unit
+        value = float(count)
+        for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+            if value < 1024 or unit == "TiB":
+                break
+            value /= 1024
+        # and render
+        return f"{round(value, 1):g} {unit}"
 
     @staticmethod
     def cause(status):

@@ -387,25 +387,6 @@ def chaos_setup(path, failing):
         raise RuntimeError(f"setup {runs} failed")
 
 
-def exhaust_limit(headroom):
-    """
-    An initializer: cap the address space of the worker at what it maps now plus {headroom}
-    bytes, so a task that allocates without bound gets a {MemoryError} instead of the machine's
-    memory
-    """
-    import resource
-
-    # what the worker maps now: a forked worker maps everything its team did
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmSize:"):
-                mapped = int(line.split()[1]) * 1024
-                break
-    # the cap
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS, (mapped + int(headroom), hard))
-
-
 def exhaust_cap():
     """
     The soft limit of the address space of the worker, and its pid
@@ -503,3 +484,71 @@ def exhaust_detach(seconds):
 
 
 # end of chaos, exhaustion and signal tasks
+
+
+# tasks for tests/test_output.py and tests/test_progress.py
+def talk(tag, lines=3):
+    """
+    Write {lines} numbered lines tagged {tag} to standard output and one to standard error,
+    through python, a child process and the journal; return {tag}
+    """
+    import subprocess
+    import sys
+
+    import journal
+
+    for line in range(lines):
+        print(f"{tag} out {line}")
+    print(f"{tag} err", file=sys.stderr)
+    subprocess.run(["echo", f"{tag} child"], check=True)
+    journal.info("pyre_nexus.tests").log(f"{tag} journal")
+    return tag
+
+
+def chatter(tag, seconds):
+    """
+    Write a line tagged {tag}, without its end, then finish it after {seconds}
+    """
+    import sys
+
+    sys.stdout.write(f"{tag} begins")
+    sys.stdout.flush()
+    time.sleep(seconds)
+    print(" and ends")
+    return tag
+
+
+def flood(megabytes):
+    """
+    Write {megabytes} of numbered lines to standard output; return how many lines
+    """
+    import sys
+
+    line = "x" * 1000
+    count = megabytes * 1024
+    for index in range(count):
+        sys.stdout.write(f"{index:08d} {line}\n")
+    return count
+
+
+def steps(count, pause=0.0):
+    """
+    Report the progress of {count} steps, pausing {pause} seconds after each; return {count}
+    """
+    for step in range(1, count + 1):
+        pyre_nexus.progress(step / count)
+        time.sleep(pause)
+    return count
+
+
+def gossip(news=None):
+    """
+    Report {news} as progress; without any, report a lock, which cannot travel
+    """
+    import threading
+
+    pyre_nexus.progress(threading.Lock() if news is None else news)
+    return news
+
+
+# end of output and progress tasks

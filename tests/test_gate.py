@@ -15,7 +15,6 @@ import os
 import pickle
 import secrets
 import socket
-import struct
 import sys
 import threading
 import time
@@ -28,7 +27,6 @@ from pyre_nexus.Wire import Wire
 
 # the helpers
 from tests import tasks
-from tests.conftest import wait_until
 
 
 # how long anything may take on a loaded machine

@@ -8,10 +8,10 @@
 The death of the team itself: a team process, running a workplan on forked or spawned crews
 whose tasks started processes of their own, gets SIGKILL, SIGINT or SIGTERM
 
-- SIGKILL: nothing runs in the team; its workers must go anyway (PR_SET_PDEATHSIG for forked
-  ones, the end of their channel and stdin for spawned ones), within a bound. The processes the
-  tasks started go with spawned workers, whose worker shell ends its process group when the
-  team goes; they outlive forked ones: a known issue (doc/design.md §12), shown by a strict xfail
+- SIGKILL: nothing runs in the team; its workers must go anyway, within a bound, and take the
+  processes their tasks started with them: each worker, forked or spawned, has a thread that
+  ends its process group when the team's end of its channel closes (and a spawned worker shell
+  also when its stdin ends)
 - SIGINT: python raises KeyboardInterrupt in the main thread, wherever it is, e.g. in
   {future.result()} or {pool.run()} driving the loop; it unwinds, and at exit the team's atexit
   handler cancels every unfinished task, kills the workers' process groups and reaps them. So
@@ -289,20 +289,7 @@ def test_sigkill_ends_the_workers(team, recruiter):
     assert wait_until(lambda: not victim.workers(), timeout=BOUND), f"workers left: {victim.workers()}"
 
 
-@pytest.mark.parametrize(
-    "recruiter",
-    [
-        pytest.param(
-            "fork",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known issue (doc/design.md §12.1): a forked worker dies of PR_SET_PDEATHSIG "
-                "with its team, but nobody signals its process group, so what its task started lives on",
-            ),
-        ),
-        "spawn",
-    ],
-)
+@pytest.mark.parametrize("recruiter", recruiters)
 def test_sigkill_ends_what_the_tasks_started(team, recruiter):
     """
     A team SIGKILLed in the middle of a workplan leaves behind none of the processes its tasks

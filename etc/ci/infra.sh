@@ -4,14 +4,15 @@
 #
 # start   installs what is missing, then starts what is not running (quick when all runs):
 #           sshd.sh   sshd for root on 127.0.0.1:42222 ("nexus-local")
-#           hosts.sh  test hosts h1..h3: network namespaces, each with its own hostname and sshd
+#           hosts.sh  test hosts h1..h3: network namespaces, each with its own hostname and sshd;
+#                     nftables, with which tests drop packets inside a host (test_network.py)
 #           mpi.sh    OpenMPI and MPICH launchers
 #           slurm.sh  single node Slurm
 # stop    ends the daemons by their recorded pids and removes the namespaces; keeps keys and
 #         configurations, so the next start is quick (rm -rf $NEXUS_INFRA after stop resets all)
 # status  what runs; exits 1 unless all does
-# check   runs a command through each: ssh, ssh between hosts, mpirun/mpiexec here and from h1
-#         onto h2,h3, srun
+# check   runs a command through each: ssh, ssh between hosts, nft inside a host, mpirun/mpiexec
+#         here and from h1 onto h2,h3, srun
 #
 # must run as root; the state is under $NEXUS_INFRA (default /tmp/pyre_nexus-infra); tests/infra.py
 # describes all of it to the tests
@@ -33,7 +34,7 @@ start() {
     local t0=$EPOCHREALTIME
     echo "== starting the test services (state in $NEXUS_INFRA)"
     # one apt-get run for all that is missing is quicker than one per service
-    packages openssh-server openssh-client iproute2 util-linux openmpi-bin mpich slurm-wlm munge
+    packages openssh-server openssh-client iproute2 util-linux nftables openmpi-bin mpich slurm-wlm munge
     bash "$CI_DIR/sshd.sh" start
     bash "$CI_DIR/hosts.sh" start
     bash "$CI_DIR/mpi.sh" status
@@ -82,6 +83,8 @@ check() {
     expect "ssh nexus-local" "$(hostname)" "$SSH" nexus-local hostname || bad=1
     expect "h1: ssh h2" h2 "${on1[@]}" "$SSH" h2 hostname || bad=1
     expect "here: ssh h3" h3 "$SSH" h3 hostname || bad=1
+    expect "nft in h2" ok ip netns exec "${NETNS}h2" /bin/sh -c \
+        'nft add table inet probe && nft delete table inet probe && echo ok' || bad=1
     expect "openmpi here, 3 ranks" "r0 r1 r2" /usr/bin/mpirun.openmpi -n 3 \
         "$py" -c 'import os; print("r" + os.environ["OMPI_COMM_WORLD_RANK"])' || bad=1
     expect "openmpi h1 onto h2,h3" "h2 h2 h3 h3" "${on1[@]}" /usr/bin/mpirun.openmpi "${OPENMPI_HOSTS[@]}" \

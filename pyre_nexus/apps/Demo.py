@@ -8,7 +8,6 @@
 import math
 import pathlib
 import random
-import sys
 import time
 
 # the framework
@@ -82,17 +81,19 @@ class Demo(pyre.application, family="pyre_nexus.apps.demo", namespace="pyre_nexu
         start = time.perf_counter()
         futures = [team.submit(darts, seed, count) for seed, count in plan]
         hits = 0
-        failures = 0
-        for done, future in enumerate(team.as_completed(futures), start=1):
+        # the team shows its progress on a terminal while the outcomes come in
+        failed = []
+        for future in team.as_completed(futures):
             # collect
             error = future.exception()
             if error is None:
                 hits += future.result()
             else:
-                failures += 1
-                print(f"\n  {future.label} failed: {error}")
-            # show progress
-            self.progress(done=done, total=len(futures), start=start)
+                failed.append(f"  {future.label} failed: {error}")
+        failures = len(failed)
+        # say what went wrong, after the display is down
+        for line in failed:
+            print(line)
         elapsed = time.perf_counter() - start
         # let the crews go
         team.shutdown()
@@ -100,7 +101,7 @@ class Demo(pyre.application, family="pyre_nexus.apps.demo", namespace="pyre_nexu
         thrown = count * (len(futures) - failures)
         estimate = 4 * hits / thrown if thrown else math.nan
         print(
-            f"\n  team:   pi ~ {estimate:.6f} in {elapsed:.2f} s "
+            f"  team:   pi ~ {estimate:.6f} in {elapsed:.2f} s "
             f"(error {abs(estimate - math.pi):.1e}, {failures} failed tasks)"
         )
         if serial is not None:
@@ -109,22 +110,7 @@ class Demo(pyre.application, family="pyre_nexus.apps.demo", namespace="pyre_nexu
         return 0 if failures == 0 else 1
 
     # helpers
-    def progress(self, done, total, start):
-        """
-        Show how far the team has come
-        """
-        # the rate
-        elapsed = time.perf_counter() - start
-        rate = done / elapsed if elapsed > 0 else 0.0
-        eta = (total - done) / rate if rate else 0.0
-        line = f"  progress: {done}/{total} tasks, {rate:.1f} tasks/s, eta {eta:.1f} s"
-        # on a terminal, redraw the line; elsewhere, say it every quarter
-        if sys.stdout.isatty():
-            print(f"\r{line}", end="", flush=True)
-        elif done == total or done % max(1, total // 4) == 0:
-            print(line, flush=True)
-        # all done
-        return
+
 
 
 # the entry point

@@ -28,6 +28,8 @@ from ..Gate import Gate
 from ..Handshake import Handshake
 from ..Wire import Wire
 from ..SocketTLS import SocketTLS
+from ..exceptions import Casualty
+from ..recruiters.Fork import Fork
 
 
 # the kernel's way to have a child killed when its parent dies (linux/prctl.h)
@@ -45,7 +47,8 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
     PYRE_NEXUS_SECRET or, with {stdin}, on the first line of stdin, and works until dismissed.
     A worker never outlives its team: it dies when its channel closes or fails, even in the
     middle of a task, and, with {stdin}, when its stdin ends. It beats every {heartbeat}, from a
-    thread, so the team can tell a busy worker from a frozen one
+    thread, so the team can tell a busy worker from a frozen one. With {memory}, no crew maps
+    more than that, and a task that runs its crew out of memory ends it
     """
 
     # user configurable state
@@ -70,6 +73,9 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
     heartbeat = pyre.properties.dimensional(default=5 * pyre.units.SI.second)
     heartbeat.doc = "how often to tell the team i am alive, and to probe an idle link to it"
 
+    memory = pyre.properties.int(default=0)
+    memory.doc = "the most memory, in bytes, each crew may map (its address space); 0 for no limit"
+
     authority = pyre.properties.str(default="")
     authority.doc = "the certificates that vouch for the team's; when set, the channel is TLS"
 
@@ -92,6 +98,11 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
                 raise ValueError(f"a launch id is {2 * Handshake.launch} hex digits")
             if self.crews < 1:
                 raise ValueError(f"crews must be at least 1, not {self.crews}")
+            if self.memory < 0 or 0 < self.memory <= Fork.mapped():
+                raise ValueError(
+                    f"the memory limit of {Casualty.size(self.memory)} leaves a crew no room: it "
+                    f"maps {Casualty.size(Fork.mapped())} when it starts"
+                )
         except ValueError as error:
             return self.fail(f"bad invocation: {error}")
         # lead a process group, so the processes my tasks start end with me; a session leader,
@@ -171,6 +182,9 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
         # build the worker side, whose channel my heartbeat shares
         crew = Crew(pid=os.getpid(), channel=channel)
         crew.lock = threading.Lock()
+        # within its memory
+        if self.memory:
+            Fork.confine(crew=crew, memory=self.memory)
         # the watch over the channel, which ends me if the team goes while a task runs
         done = threading.Event()
         threading.Thread(target=self.watchChannel, args=(channel, done), daemon=True).start()

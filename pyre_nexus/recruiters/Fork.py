@@ -5,13 +5,16 @@
 
 
 # externals
-import ctypes
 import functools
 import gc
 import os
+import resource
+import select
 import signal
 import socket
 import sys
+import threading
+import time
 import traceback
 
 # the framework
@@ -22,17 +25,11 @@ from .Recruiter import Recruiter
 # the watch over my children
 from .Vigil import Vigil
 # errors
-from ..exceptions import RecruitmentError, ConfigurationError
+from ..exceptions import RecruitmentError, ConfigurationError, Casualty
 # the framework's parts i check values against
 from pyre.units.Dimensional import Dimensional
 from pyre.components.exceptions import ResolutionError
 from ..Dispatcher import seconds
-
-
-# the kernel's way to have a child killed when its parent dies (linux/prctl.h)
-PR_SET_PDEATHSIG = 1
-# the C library, for {prctl}
-libc = ctypes.CDLL(None, use_errno=True)
 
 
 # declaration
@@ -43,9 +40,12 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
     The worker is a copy of the team at the moment of recruitment, so it needs nothing
     importable by name. The child lets go of every descriptor it inherited except its channel,
     the socket beside it that carries shared memory, and the standard streams, ignores the
-    team's SIGINT, leads its own process group so the processes its tasks start die with it,
-    and asks the kernel to kill it if the team dies, so no worker outlives its team, even one
-    that was SIGKILLed
+    team's SIGINT, and leads its own process group so the processes its tasks start die with
+    it. A thread of the worker waits for the team's end of its side channel to close, which it
+    does when the team dies, even of SIGKILL, and ends the group if the worker has not left
+    within twice {grace}, by when a team that lives has escalated: neither the worker nor what
+    its tasks started outlives its team. With {memory}, the worker cannot map more than that; a
+    task that runs it out of memory ends the crew, and is a {Casualty} that names the limit
     """
 
     # user configurable state
@@ -53,7 +53,16 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
     transport.doc = "the channel between the two sides of a crew: pipe, or socket for a unix socket pair"
 
     grace = pyre.properties.dimensional(default=1 * pyre.units.SI.second)
-    grace.doc = "how long a dismissed worker gets to leave before SIGTERM, and then SIGKILL"
+    grace.doc = (
+        "how long a dismissed worker gets to leave before SIGTERM, and then SIGKILL; a worker "
+        "whose team is gone gets twice as long before it kills its process group"
+    )
+
+    memory = pyre.properties.int(default=0)
+    memory.doc = (
+        "the most memory, in bytes, each crew may map (its address space), e.g. 2**30; a task "
+        "that needs more ends its crew, and is a casualty; 0 for no limit"
+    )
 
     # interface
     @pyre.export
@@ -68,6 +77,14 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         """
         Fork one crew for {team}
         """
+        # a forked worker starts with what the team maps, so a limit below that leaves it no room
+        if self.memory and self.memory <= self.mapped():
+            raise RecruitmentError(
+                recruiter=self.pyre_name,
+                reason=f"its memory limit of {Casualty.size(self.memory)} is less than the "
+                f"{Casualty.size(self.mapped())} the team maps, which a forked worker starts with; "
+                f"raise '{self.pyre_name}.memory'",
+            )
         # make the channel
         try:
             parent, child = self.transport.open()
@@ -85,8 +102,6 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         twin = team.crew(pid=None, channel=child, timer=team.timer)
         twin.side = twinside
         twin.dispatcher
-        # remember who the parent is, so the child can tell whether it was orphaned at birth
-        ppid = os.getpid()
         # fork, with the team's objects out of the collector's sight: a collection in the child
         # would touch, and so copy, every page of the team's heap; unless the application froze
         # objects of its own, which thawing ours would thaw too
@@ -108,7 +123,7 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # in the child
         if pid == 0:
             # become a worker; this never returns
-            self.enlist(crew=twin, ppid=ppid)
+            self.enlist(crew=twin)
         # in the parent, the collector sees the team's objects again
         if freeze:
             gc.unfreeze()
@@ -199,6 +214,13 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             yield self.complain(
                 trait="grace", value=grace, accepted="a non-negative time with units, e.g. 1*s"
             )
+        # the memory must be a number of bytes
+        try:
+            memory = self.memory
+        except Exception as error:
+            memory = getattr(error, "value", error)
+        if not (isinstance(memory, int) and memory >= 0):
+            yield self.complain(trait="memory", value=memory, accepted="a number of bytes, e.g. 2**30, or 0 for no limit")
         # the transport must resolve
         try:
             self.transport
@@ -288,7 +310,7 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # all done
         return
 
-    def enlist(self, crew, ppid):
+    def enlist(self, crew):
         """
         Turn the child of a fork into the worker side of {crew}; never returns
         """
@@ -297,7 +319,14 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # carefully
         try:
             # prepare the process
-            self.detach(channel=crew.channel, side=crew.side, ppid=ppid)
+            self.detach(channel=crew.channel, side=crew.side)
+            # end it with the team, even a team that dies of SIGKILL, once a team that lives would
+            # have escalated; a thread that waits in the kernel costs my tasks nothing
+            patience = 2 * seconds(self.grace)
+            threading.Thread(target=self.watch, args=(crew.side, patience), daemon=True).start()
+            # keep it within its memory
+            if self.memory:
+                self.confine(crew=crew, memory=self.memory)
             # the crew is mine now
             crew.pid = os.getpid()
             # with an event loop of its own, since the one it was built with is the team's copy
@@ -325,15 +354,10 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             # and go
             os._exit(status)
 
-    def detach(self, channel, side, ppid):
+    def detach(self, channel, side):
         """
         Cut the ties to the team that a worker must not keep
         """
-        # die with the team; this can't be undone by the team's death before it was asked
-        # for, so check that the parent is still the one that forked
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != ppid:
-            os._exit(1)
         # Ctrl-C on the terminal is for the team, which winds its crews down in order
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         # handlers the team installed for these would keep escalation from working
@@ -359,6 +383,53 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         os.close(null)
         # all done
         return
+
+    def watch(self, side, grace):
+        """
+        End my process group, with me and what my tasks started in it, when the team closes its
+        end of my {side} channel, which it does with my channel, or dies, unless i leave on my
+        own within {grace}, as a dismissed worker does; a team that lives has escalated by then
+
+        N.B.: this runs in a thread of the worker, which the worker's exit ends
+        """
+        # wait for the hang up, without taking anything from the socket; not on my channel,
+        # since a poll holds the file it waits on, and the team would not see my channel close
+        poller = select.poll()
+        poller.register(side.fileno(), select.POLLRDHUP)
+        while not poller.poll():
+            pass
+        # a dismissal ends with the team closing the channel; give me time to go quietly
+        time.sleep(grace)
+        # otherwise, the team is gone, or wants me gone while a task still runs
+        os.killpg(0, signal.SIGKILL)
+
+    @staticmethod
+    def confine(crew, memory):
+        """
+        Keep my address space within {memory} bytes, and tell {crew}, so it can name the limit
+        when a task runs into it
+        """
+        # within the hard limit, if there is one
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            memory = min(memory, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (memory, hard))
+        crew.memory = memory
+        # all done
+        return
+
+    @staticmethod
+    def mapped():
+        """
+        The bytes my process maps now, which count against a limit on its address space
+        """
+        # the kernel keeps count
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+        # all done
+        return 0
 
     @staticmethod
     def descriptors(channel):

@@ -7,7 +7,6 @@
 # externals
 import os
 import shlex
-import signal
 
 # my parts
 from .Vigil import Vigil

@@ -44,7 +44,8 @@ class Launcher(pyre.component, implements=Recruiter):
     fails with what its launcher said on stderr. Every worker beats every {heartbeat}, from a
     thread of its own so a long task does not silence it, and the kernel probes idle links as
     often: a crew behind a dead link, on a frozen host or in a stopped process is lost after
-    three silent ones
+    three silent ones. With {memory}, each crew's process cannot map more than that; a task
+    that runs it out of memory ends the crew, and is a {Casualty} that names the limit
     """
 
     # user configurable state
@@ -69,6 +70,12 @@ class Launcher(pyre.component, implements=Recruiter):
     heartbeat = pyre.properties.dimensional(default=5 * pyre.units.SI.second)
     heartbeat.doc = (
         "how often workers beat and idle links are probed; a crew silent for three is lost"
+    )
+
+    memory = pyre.properties.int(default=0)
+    memory.doc = (
+        "the most memory, in bytes, each crew may map (its address space), e.g. 2**30; a task "
+        "that needs more ends its crew, and is a casualty; 0 for no limit"
     )
 
     maxframe = pyre.properties.int(default=2**32)
@@ -274,6 +281,13 @@ class Launcher(pyre.component, implements=Recruiter):
                 value = getattr(error, "value", error)
             if not (isinstance(value, Dimensional) and seconds(value) > 0):
                 yield self.complain(trait=name, value=value, accepted="a positive time with units, e.g. 5*s")
+        # the memory
+        try:
+            memory = self.memory
+        except Exception as error:
+            memory = getattr(error, "value", error)
+        if not (isinstance(memory, int) and memory >= 0):
+            yield self.complain(trait="memory", value=memory, accepted="a number of bytes, e.g. 2**30, or 0 for no limit")
         # the frame size
         if not (isinstance(self.maxframe, int) and self.maxframe >= 1024):
             yield self.complain(trait="maxframe", value=self.maxframe, accepted="a number of bytes, at least 1024")
@@ -406,6 +420,9 @@ class Launcher(pyre.component, implements=Recruiter):
             f"--timeout={seconds(self.timeout):g}*s",
             f"--heartbeat={seconds(self.heartbeat):g}*s",
         ]
+        # the memory each crew may use, if it is limited
+        if self.memory:
+            command.append(f"--memory={self.memory}")
         # how the team proves who it is, if the channels are encrypted
         if self.certificate:
             command.append(f"--authority={self.authority or self.certificate}")

@@ -30,6 +30,8 @@ from ..Dispatcher import Dispatcher, seconds
 from ..Future import Future
 from ..Plain import Plain
 from ..Wire import Wire
+from .Echo import Echo
+from .Gauge import Gauge
 from .Ledger import Ledger
 from ..Interrupts import Interrupts
 from .. import exceptions
@@ -88,6 +90,15 @@ class Foreman(Plain, Peer, implements=Team):
 
     summary = pyre.properties.bool(default=False)
     summary.doc = "whether to show my books in the journal (channel pyre_nexus.metrics) when i shut down"
+
+    output = pyre.properties.str(default="forward")
+    output.doc = (
+        "what becomes of what workers print: 'forward' it to my streams, each line tagged with its "
+        "crew's host and pid; 'capture' it on the future of the task that printed it; 'discard' it"
+    )
+
+    progress = pyre.properties.bool(default=True)
+    progress.doc = "whether workplans and maps show a progress display, when standard error is a terminal"
 
     # the team side crew class
     crew = Crew
@@ -174,6 +185,9 @@ class Foreman(Plain, Peer, implements=Team):
             self.purge(reason=f"{self} was shut down")
         # if there is nothing left to do, dismiss the crews now
         self.conclude()
+        # without crews, none is buried to say the team is done, so it is done now
+        if not self.crews:
+            self.disband()
         # if the caller wants to wait
         if wait:
             # for the crews to be gone, which happens after all work is done
@@ -200,6 +214,9 @@ class Foreman(Plain, Peer, implements=Team):
         """
         # move it to the active roster
         crew.state = crew.active
+        crew.joined = time.monotonic()
+        # tell it what to do with its output
+        crew.wire.post(kind=Wire.CAPTURE, first=Echo.modes.index(self.policy.output))
         # if there is an initializer
         if self.policy.setup is not None:
             # send it first
@@ -273,6 +290,62 @@ class Foreman(Plain, Peer, implements=Team):
         task.set_result(result)
         # and see whether the team is done
         self.conclude()
+        # all done
+        return
+
+    def echo(self, crew, tid, stream, data):
+        """
+        {crew} wrote {data} to its {stream}, 1 for output and 2 for error, while running {tid}
+        """
+        self.printer.hear(crew=crew, tid=tid, stream=stream, data=data)
+        # all done
+        return
+
+    def advance(self, crew, tid, body):
+        """
+        The task {tid} on {crew} reported its progress
+        """
+        # find it; it is running, so it is at the head
+        for task in crew.inflight:
+            if task.tid == tid:
+                break
+        # a task that is over has nothing to say
+        else:
+            return
+        # decode the news, and hand it to the future
+        try:
+            task.set_progress(Codec.decode(body))
+        # a report that does not decode here is the task's problem, not the team's
+        except Exception as error:
+            crew.warning.log(f"{crew}: {task.label}: a progress report that does not decode: {error!r}")
+        # all done
+        return
+
+    def gauge(self, futures, label):
+        """
+        Show the progress of {futures} on the terminal, if wanted; returns the display, or
+        {None}
+        """
+        # if displays are off, or not for a terminal, or one is up already
+        if not self.policy.progress or self.printer.gauge is not None or not Gauge.wanted():
+            # there is nothing to show
+            return None
+        # otherwise, put one up, and send worker lines around it
+        self.printer.gauge = Gauge(futures=futures, label=label)
+        # and hand it over
+        return self.printer.gauge
+
+    def ungauge(self, gauge):
+        """
+        Take down the progress display {gauge}
+        """
+        # if there is one
+        if gauge is not None:
+            # close it
+            gauge.close()
+            # and write worker lines straight again
+            if self.printer.gauge is gauge:
+                self.printer.gauge = None
         # all done
         return
 
@@ -405,6 +478,8 @@ class Foreman(Plain, Peer, implements=Team):
             return
         # let go of what is left
         crew.resign()
+        # finish the lines it left cut short
+        self.printer.close(crew=crew)
         # a crew that never registered is a failed recruitment
         failed = crew.state == crew.recruited
         # take it off the rosters, and into the books
@@ -446,10 +521,9 @@ class Foreman(Plain, Peer, implements=Team):
         self.replenish()
         # and see whether the team is done
         self.conclude()
-        # a closed team without crews never recruits again, so its recruiter can let go of
-        # what it holds for recruitment, e.g. a listening port
+        # a closed team without crews is done
         if self.closed and not self.crews:
-            self.recruiter.release(team=self)
+            self.disband()
         # all done
         return
 
@@ -675,6 +749,24 @@ class Foreman(Plain, Peer, implements=Team):
         """
         return not self.crews
 
+    def disband(self):
+        """
+        I am closed and my crews are gone: let go of the descriptors i hold until i take work
+        again, as a pool that runs again does
+        """
+        # a closed team without crews never recruits again, so its recruiter can let go of
+        # what it holds for recruitment, e.g. a listening port
+        self.recruiter.release(team=self)
+        # what my crews printed and my streams have not taken yet goes out, or is dropped
+        self.printer.finish()
+        # my event loop lets go of its kernel selector, and builds another when it is needed;
+        # unless pyre built it for me under my name, it may be serving others, so it is theirs
+        loop = self.policy.loop
+        if self.pyre_name and loop.pyre_name == f"{self.pyre_name}.dispatcher":
+            loop.close()
+        # all done
+        return
+
     def terminate(self):
         """
         The interpreter is exiting: cancel what is left and kill my workers
@@ -722,6 +814,8 @@ class Foreman(Plain, Peer, implements=Team):
             return
         # take in my configuration
         self.policy = Policy(team=self)
+        # and what to do with the output of my crews
+        self.printer = Echo(mode=self.policy.output, dispatcher=self.policy.loop)
         # all done
         return
 
@@ -739,6 +833,8 @@ class Foreman(Plain, Peer, implements=Team):
                 raise problem
             # a good one takes effect
             self.policy = Policy(team=self)
+            self.printer.mode = self.policy.output
+            self.printer.dispatcher = self.policy.loop
             self.depth = min(self.depth, self.policy.pipeline)
         # all done
         return self
@@ -788,6 +884,10 @@ class Foreman(Plain, Peer, implements=Team):
                         "to share a host's loop, configure the host with it too"
                     ),
                 )
+        # the output must go somewhere i know
+        elif trait == "output":
+            if self.output not in Echo.modes:
+                yield self.complain(trait="output", value=self.output, accepted=" or ".join(Echo.modes))
         # the initializer must be importable and picklable, with its arguments
         elif trait in ("initializer", "initargs"):
             try:
@@ -819,7 +919,7 @@ class Foreman(Plain, Peer, implements=Team):
         "casualties": (1, "a positive number of crew deaths"),
         "maxtasks": (0, "zero for no limit, or a positive number of tasks per crew"),
     }
-    checked = (*counts, "deadline", "dispatcher", "recruiter", "initializer", "initargs")
+    checked = (*counts, "deadline", "dispatcher", "recruiter", "initializer", "initargs", "output")
 
     # meta-methods
     def __init__(self, **kwds):
@@ -922,6 +1022,9 @@ class Policy:
         self.patience = (team.deadline / second) or None
         # the initializer, serialized once for every crew
         self.setup = team.serializeInitializer()
+        # what becomes of what the workers print, and whether to show progress
+        self.output = team.output
+        self.progress = team.progress
         # failed recruitments in a row that make the team give up on waiting tasks
         self.tolerance = max(2, self.size)
         # all done
@@ -937,6 +1040,8 @@ class Policy:
         "maxtasks",
         "patience",
         "setup",
+        "output",
+        "progress",
         "tolerance",
     )
 

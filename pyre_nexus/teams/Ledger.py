@@ -90,6 +90,7 @@ class Ledger:
         former = books["former crews"]
         count = len(crews) + former.get("crews", 0)
         busy = sum(crew["busy seconds"] for crew in crews) + former.get("busy seconds", 0.0)
+        idle = sum(crew["idle seconds"] for crew in crews) + former.get("idle seconds", 0.0)
         moved = sum(crew["bytes sent"] + crew["bytes received"] for crew in crews)
         moved += former.get("bytes sent", 0) + former.get("bytes received", 0)
         # the lines
@@ -97,7 +98,7 @@ class Ledger:
             f"{books['team']}: {books['submitted']} tasks in {books['seconds']:.2f} s: {outcomes or 'none done'}",
             f"  {books['retried']} retried after recoverable errors, {books['rerun']} rerun after their crew died, "
             f"{books['queued']} waiting, at most {books['deepest queue']} waited at once",
-            f"  {count} crews, busy {busy:.2f} s in all, {moved / 1e6:.3f} MB moved",
+            f"  {count} crews, busy {busy:.2f} s and idle {idle:.2f} s in all, {moved / 1e6:.3f} MB moved",
         ]
 
     # meta-methods
@@ -157,6 +158,7 @@ class Ledger:
             "state": crew.state,
             "tasks": crew.reported,
             "busy seconds": crew.busy,
+            "idle seconds": max(0.0, time.monotonic() - crew.joined - crew.busy) if crew.joined else 0.0,
             "bytes sent": sent,
             "bytes received": received,
         }

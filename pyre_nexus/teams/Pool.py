@@ -42,8 +42,14 @@ class Pool(Foreman, family="pyre_nexus.teams.pool"):
         """
         # get the workplan
         workplan, self.workplan = self.workplan, []
+        # show its progress, on a terminal
+        gauge = self.gauge(futures=workplan, label=str(self))
         # close the team, so the crews leave when the work is done
-        self.shutdown(wait=True)
+        try:
+            self.shutdown(wait=True)
+        # and end the display, however that went
+        finally:
+            self.ungauge(gauge)
         # and hand over the outcomes
         return workplan
 

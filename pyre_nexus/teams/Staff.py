@@ -85,20 +85,27 @@ class Staff(Foreman, family="pyre_nexus.teams.staff"):
         # arrange to hear of each one
         for future in pending:
             future.add_done_callback(finished.append)
-        # as long as there are futures left
-        while pending:
-            # wait for one
-            remaining = None if expiration is None else max(0, expiration - time.monotonic())
-            if not self.drive(until=lambda: bool(finished), timeout=remaining):
-                raise concurrent.futures.TimeoutError(
-                    f"{len(pending)} (of {len(pending) + len(finished)}) futures unfinished"
-                )
-            # hand over the ones that finished
-            while finished:
-                future = finished.popleft()
-                if future in pending:
-                    pending.discard(future)
-                    yield future
+        # show their progress, on a terminal
+        gauge = self.gauge(futures=pending, label="tasks")
+        # carefully, so the display comes down however the caller leaves
+        try:
+            # as long as there are futures left
+            while pending:
+                # wait for one
+                remaining = None if expiration is None else max(0, expiration - time.monotonic())
+                if not self.drive(until=lambda: bool(finished), timeout=remaining):
+                    raise concurrent.futures.TimeoutError(
+                        f"{len(pending)} (of {len(pending) + len(finished)}) futures unfinished"
+                    )
+                # hand over the ones that finished
+                while finished:
+                    future = finished.popleft()
+                    if future in pending:
+                        pending.discard(future)
+                        yield future
+        # end the display
+        finally:
+            self.ungauge(gauge)
         # all done
         return
 
@@ -147,8 +154,10 @@ class Submitter:
                 self.submit(batch, fn, chunk)
                 for chunk in iter(lambda: tuple(itertools.islice(calls, chunksize)), ())
             ]
+        # show their progress, on a terminal
+        gauge = self.team.gauge(futures=futures, label=getattr(fn, "__name__", "map"))
         # and hand over the results as they come, in order
-        return self.harvest(futures=futures, expiration=expiration, chunked=chunksize > 1)
+        return self.harvest(futures=futures, expiration=expiration, chunked=chunksize > 1, gauge=gauge)
 
     # meta-methods
     def __init__(self, team, deadline):
@@ -159,10 +168,10 @@ class Submitter:
         return
 
     # implementation details
-    @staticmethod
-    def harvest(futures, expiration, chunked):
+    def harvest(self, futures, expiration, chunked, gauge):
         """
-        Yield the results of {futures} in order; cancel the rest if the caller stops early
+        Yield the results of {futures} in order; cancel the rest if the caller stops early; take
+        down the progress display {gauge}, if any, at the end
         """
         # carefully, so the futures that will never be looked at are cancelled
         try:
@@ -184,6 +193,8 @@ class Submitter:
             # cancel what is left
             for future in futures:
                 future.cancel()
+            # and end the display
+            self.team.ungauge(gauge)
         # all done
         return
 

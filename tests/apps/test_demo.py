@@ -20,6 +20,9 @@ import textwrap
 
 import pytest
 
+# the helpers
+from tests import terminal
+
 
 # the console script, next to the interpreter that runs the tests
 DEMO = pathlib.Path(sys.executable).parent / "nexus-demo"
@@ -81,6 +84,26 @@ def test_demo_runs(tmp_path):
     assert crews(output) == 2
     # and no task failed
     assert "0 failed tasks" in output
+
+
+def test_demo_on_a_terminal(tmp_path):
+    """
+    On a terminal, the demo shows the team's progress display while the darts fly, then its
+    results and the team's books
+    """
+    if not DEMO.exists():
+        pytest.fail(f"the console script {DEMO} is not installed")
+    status, output = terminal.run(
+        [str(DEMO), "--samples=400000", "--batches=16", "--team.size=2"], cwd=tmp_path, timeout=PATIENCE
+    )
+    assert status == 0, output
+    # the display: the count, full at the end, and the rate
+    assert "16/16" in output and "task/s" in output, output
+    # the results, after it
+    assert output.index("16/16") < output.index("team:   pi ~"), output
+    assert "0 failed tasks" in output
+    # and the books
+    assert "16 tasks in" in output and "16 completed" in output, output
 
 
 def test_demo_command_line_sets_team_size(tmp_path):

@@ -11,7 +11,6 @@ outlives its team, even in the middle of a task
 """
 
 # externals
-import os
 import select
 import secrets
 import signal

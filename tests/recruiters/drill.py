@@ -23,7 +23,6 @@ import sys
 import cloudpickle
 
 # the package
-import pyre_nexus
 from pyre_nexus.exceptions import Casualty
 
 # the tasks, which travel by value, since remote workers may not find this folder

@@ -252,6 +252,8 @@ def test_worker_holds_no_inherited_descriptor(make_team, tmp_path):
         staff = make_team("staff", size=2, pipeline=1)
         futures = [staff.submit(tasks.fork_descriptors, 0.5) for _ in range(4)]
         reports = [future.result(timeout=PATIENCE) for future in futures]
+        # the team's standard streams, which its forked workers start with
+        streams = {os.readlink(f"/proc/self/fd/{fd}") for fd in (1, 2)}
         # the team side of each crew: the worker's channel is the other end of these pipes
         channels = {}
         for crew in staff.crews:
@@ -267,12 +269,17 @@ def test_worker_holds_no_inherited_descriptor(make_team, tmp_path):
             assert f"socket:[{inode}]" not in targets, descriptors
             assert str(secret) not in targets, descriptors
             assert not any(target.startswith(str(secret)) for target in targets), descriptors
-            # and apart from the standard streams, nothing but its channel, the one socket
-            # beside it that carries shared memory, its own event loop, and the team's
-            # descriptors pointed at /dev/null
+            # and apart from the standard streams, which the capture of its output turns into
+            # pipes whose read ends it holds, while it keeps the originals to put them back,
+            # nothing but its channel, the one socket beside it that carries shared memory, its
+            # own event loop, the capture's wake up call, and the team's descriptors pointed at
+            # /dev/null
+            standard = {descriptors[fd] for fd in (1, 2)} | streams
             sockets = 0
             for fd, target in descriptors.items():
-                if fd <= 2 or target == os.devnull:
+                if fd <= 2 or target == os.devnull or target in standard:
+                    continue
+                if target == "anon_inode:[eventfd]":
                     continue
                 if target in channels[pid] or target == "anon_inode:[eventpoll]":
                     continue
@@ -396,7 +403,9 @@ def test_socket_transport(make_team):
     # and the worker sees a socket as its channel
     pid, descriptors = staff.submit(tasks.fork_descriptors).result(timeout=PATIENCE)
     assert any(target.startswith("socket:") for target in descriptors.values())
-    assert not any(target.startswith("pipe:") for target in descriptors.values())
+    # the only pipes are the ones that capture its output
+    capture = {descriptors[1], descriptors[2]}
+    assert not any(target.startswith("pipe:") and target not in capture for target in descriptors.values())
 
 
 def test_socket_transport_from_configuration(tmp_path):

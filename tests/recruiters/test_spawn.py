@@ -16,7 +16,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 
 # the package
 from pyre_nexus.exceptions import Casualty, RecruitmentError

@@ -8,9 +8,9 @@
 Tasks that exhaust what their worker has: memory, the output pipe it shares with its team, and
 the process table
 
-- memory: there is no memory trait yet, so the team's initializer caps the address space of
-  each crew (RLIMIT_AS); a task that allocates without bound then ends with its MemoryError,
-  its crew is replaced, and the team goes on
+- memory: the recruiter's {memory} trait caps the address space of each crew (RLIMIT_AS); a
+  task that allocates without bound then ends its crew, and is a casualty that names the
+  limit; the crew is replaced, and the team goes on
 - output: workers write to the team's stdout and stderr; 50 MB from a task does not stall the
   team as long as somebody reads the other end, and a task blocked on a pipe nobody reads is
   ended by its deadline while the rest of the team works on
@@ -24,7 +24,6 @@ the process table
 import gc
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -33,6 +32,7 @@ import pytest
 
 # the package
 from pyre_nexus import exceptions
+from pyre_nexus.recruiters.Fork import Fork
 
 # the tasks and the helpers
 from tests import tasks
@@ -43,17 +43,20 @@ from tests.conftest import alive, wait_until
 PATIENCE = 30
 # the repository, where team scripts run so they find the test tasks
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# how much a crew may map beyond what it maps when it starts
+# how much more than the team maps now a crew may map: a forked crew starts with what the team
+# maps, a spawned one with less
 HEADROOM = 256 * 1024 * 1024
 
 
 def capped(make_team, recruiter, size=1):
     """
-    A staff whose crews cannot map more than {HEADROOM} bytes beyond what they start with
+    A staff whose crews cannot map more than {HEADROOM} bytes beyond what the team maps now;
+    returns the staff and the limit
     """
-    staff = make_team("staff", size=size, initializer=tasks.exhaust_limit, initargs=(HEADROOM,))
+    staff = make_team("staff", size=size)
     staff.recruiter = recruiter
-    return staff
+    staff.recruiter.memory = Fork.mapped() + HEADROOM
+    return staff, staff.recruiter.memory
 
 
 # memory
@@ -62,14 +65,13 @@ def capped(make_team, recruiter, size=1):
 def test_memory_exhaustion(make_team, recruiter, how):
     """
     A task that allocates a megabyte at a time without bound, or asks for a terabyte at once,
-    under a cap on the address space of its crew, ends with its {MemoryError}, or with a
-    {Casualty} if its worker could not even report it; its crew is replaced, the replacement is
-    capped too, and the team goes on
+    under the memory limit of its crew, ends the crew and is a {Casualty} that names the
+    limit; the crew is replaced, the replacement is capped too, and the team goes on
     """
-    staff = capped(make_team, recruiter)
+    staff, limit = capped(make_team, recruiter)
     # the cap is in place
     cap, first = staff.submit(tasks.exhaust_cap).result(timeout=PATIENCE)
-    assert cap != resource.RLIM_INFINITY
+    assert cap == limit
     # run out of memory
     if how == "unbounded":
         future = staff.submit(tasks.exhaust_hog, 1 << 20)
@@ -77,17 +79,30 @@ def test_memory_exhaustion(make_team, recruiter, how):
         future = staff.submit(tasks.exhaust_hog, 1 << 40)
     error = future.exception(timeout=PATIENCE)
     print(f"{recruiter}, {how}: {error!r}")
-    assert isinstance(error, (MemoryError, exceptions.Casualty)), repr(error)
-    if isinstance(error, MemoryError):
-        # with the worker's traceback
-        assert isinstance(error.__cause__, exceptions.RemoteTraceback)
-        assert "exhaust_hog" in str(error.__cause__)
+    assert isinstance(error, exceptions.Casualty), repr(error)
+    assert error.memory == limit
+    assert f"ran out of memory: the crew's limit is {exceptions.Casualty.size(limit)} (memory trait)" in str(error)
+    # with the worker's traceback
+    assert isinstance(error.__cause__, exceptions.RemoteTraceback)
+    assert "exhaust_hog" in str(error.__cause__)
     # a damaged crew is replaced, by one with the same cap
     cap, second = staff.submit(tasks.exhaust_cap).result(timeout=PATIENCE)
     assert second != first
-    assert cap != resource.RLIM_INFINITY
+    assert cap == limit
     # and the team goes on
     assert list(staff.map(tasks.echo, range(20), timeout=PATIENCE)) == list(range(20))
+
+
+def test_memory_below_what_a_forked_crew_starts_with(make_team):
+    """
+    A memory limit below what the team maps, which a forked crew starts with, would leave no
+    crew room to work: every recruitment fails, with a reason that names the trait
+    """
+    staff = make_team("staff", size=1)
+    staff.recruiter.memory = 1 << 20
+    error = staff.submit(tasks.echo, 0).exception(timeout=PATIENCE)
+    assert isinstance(error, exceptions.RecruitmentError), repr(error)
+    assert "memory limit of 1 MiB" in str(error) and ".memory'" in str(error)
 
 
 # descriptors
@@ -122,8 +137,8 @@ from tests import tasks
 stalled = os.environ["FLOOD_STALLED"] == "yes"
 staff = pyre_nexus.staff()(name="flood", size=3)
 if stalled:
-    # nobody reads: the task blocks on its first full pipe, until its deadline
-    floods = [staff.options(deadline=1.0).submit(tasks.exhaust_flood, "stdout", 50, "out")]
+    # nobody reads the team's stdout: what does not fit waits in the team, up to a bound
+    floods = [staff.submit(tasks.exhaust_flood, "stdout", 50, "out")]
 else:
     floods = [
         staff.submit(tasks.exhaust_flood, "stdout", 50, "out"),
@@ -187,19 +202,21 @@ def test_flood_of_output(tmp_path):
 
 def test_stalled_reader(tmp_path):
     """
-    A task that writes to a stdout nobody reads blocks on the full pipe; its deadline ends it,
-    and the team, which writes nothing there itself, serves the other tasks meanwhile
+    A task that floods a team whose stdout nobody reads: the team forwards what its stdout
+    takes, keeps a bounded backlog, drops the rest and says so, and serves the other tasks
+    meanwhile; neither the team nor the task waits for the reader
     """
     process, report = flood(tmp_path, stalled=True)
     try:
         # do not read until the team is done
         assert wait_until(report.exists, timeout=PATIENCE), "the team stalled with its stdout"
-        assert json.loads(report.read_text()) == {"floods": ["DeadlineExceeded"], "echoes": True, "crews": 0}
+        assert json.loads(report.read_text()) == {"floods": ["out"], "echoes": True, "crews": 0}
         # now drain
         out, err = process.communicate(timeout=PATIENCE)
         assert process.returncode == 0, err[-2000:]
-        # what the task wrote before it blocked came through
-        assert len(out) >= 4096
+        # what the stream took came through, and the loss was reported
+        assert out.count(b"x" * 1023 + b"\n") >= 4
+        assert b"were dropped" in err, err[-2000:]
     finally:
         if process.poll() is None:
             process.kill()

@@ -17,7 +17,6 @@ import sys
 import textwrap
 
 # the package
-import pyre_nexus
 
 # the tasks
 from tests import tasks
@@ -49,6 +48,10 @@ def test_outcomes(make_team, tmp_path):
     former = books["former crews"]
     assert sum(crew["tasks"] for crew in crews) + former.get("tasks", 0) >= 21
     assert all(crew["bytes sent"] > 0 and crew["bytes received"] > 0 for crew in crews if crew["tasks"])
+    # and their time, busy and idle, adds up to no more than they have been around
+    assert all(crew["busy seconds"] >= 0 and crew["idle seconds"] >= 0 for crew in crews)
+    assert all(crew["busy seconds"] + crew["idle seconds"] <= books["seconds"] for crew in crews)
+    assert former["busy seconds"] >= 0 and former["idle seconds"] >= 0
 
 
 def test_queue_depth(make_team):
