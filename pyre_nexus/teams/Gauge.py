@@ -5,6 +5,8 @@
 
 
 # externals
+import os
+import shutil
 import sys
 
 # the progress bar
@@ -35,6 +37,19 @@ class Gauge:
             return stream.isatty()
         except (AttributeError, ValueError):
             return False
+
+    @staticmethod
+    def size(stream):
+        """
+        The size to draw for on {stream}: {None} to follow the terminal, which knows its own
+        """
+        # ask the terminal
+        try:
+            size = os.get_terminal_size(stream.fileno())
+        except (AttributeError, ValueError, OSError):
+            size = None
+        # if it knows, follow it; otherwise, use what the environment says, or the usual
+        return None if size and size.columns and size.lines else shutil.get_terminal_size()
 
     def count(self, future):
         """
@@ -75,13 +90,20 @@ class Gauge:
         super().__init__(**kwds)
         # the failures so far
         self.failed = 0
+        # where to draw
+        stream = sys.stderr if stream is None else stream
+        # a terminal that knows its size is followed as it changes; one that says it has none,
+        # e.g. a fresh pseudo-terminal, gets the usual size, or it hides the bar
+        size = self.size(stream)
         # the bar
         self.bar = tqdm.tqdm(
             total=len(futures),
             desc=label,
             unit="task",
-            file=sys.stderr if stream is None else stream,
-            dynamic_ncols=True,
+            file=stream,
+            dynamic_ncols=size is None,
+            ncols=size and size.columns,
+            nrows=size and size.lines,
             smoothing=0.1,
         )
         # count the futures as they finish; the ones done already count right away
