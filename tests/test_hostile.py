@@ -963,6 +963,8 @@ def test_fuzzer(harness, tmp_path):
     The coverage guided fuzzers run their budget of inputs without a crash
     """
     code, message, runs = fuzz(harness, tmp_path, runs=RUNS[harness])
+    # for the reliability report
+    print(f"{harness}: {runs} runs")
     assert code == 0, message
     # and they did run, at least until their time was up
     assert runs > 0, message
@@ -973,7 +975,9 @@ def test_fuzzer_finds_shared_frames(tmp_path):
     """
     With the SHARED bit let through, the wire fuzzer finds no crash either
     """
-    code, message, _ = fuzz("fuzz_wire.py", tmp_path, runs=40000, shared=True)
+    code, message, runs = fuzz("fuzz_wire.py", tmp_path, runs=40000, shared=True)
+    # for the reliability report
+    print(f"fuzz_wire.py with the SHARED bit: {runs} runs")
     assert code == 0, message
 
 
