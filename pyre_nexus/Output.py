@@ -195,14 +195,21 @@ class Output:
         # go through them
         for reader in readers:
             # get the stream
-            stream = self.pipes[reader]
+            stream = self.pipes.get(reader)
+            if stream is None:
+                continue
             # read as much as there is
             while True:
                 try:
                     data = os.read(reader, self.chunk)
                 except BlockingIOError:
                     break
+                # a pipe with no writers left, e.g. a task closed its descriptor, never speaks
+                # again: stop watching it, or the thread would spin on its end
                 if not data:
+                    self.poller.unregister(reader)
+                    del self.pipes[reader]
+                    os.close(reader)
                     break
                 # and post it, if there is a wire to carry it
                 if wire is not None:

@@ -150,4 +150,16 @@ def test_flood_does_not_stall_the_team(make_team, capfd):
     assert numbers == list(range(40 * 1024))
 
 
+def test_closed_streams_are_let_go(make_team):
+    """
+    A task that closes its standard streams leaves the capture with pipes that have no writers;
+    the worker stops watching them rather than spin on them, and goes on working
+    """
+    staff = make_team("staff", size=1)
+    used = staff.submit(tasks.mute, 1.0).result(timeout=PATIENCE)
+    # a thread spinning on a closed pipe would use about all of that second
+    assert used < 0.5, f"the worker used {used:.2f} s of processor time while idle"
+    assert staff.submit(tasks.echo, "on").result(timeout=PATIENCE) == "on"
+
+
 # end of file
