@@ -59,10 +59,9 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
     dispatcher.doc = "the event loop of the worker side; the team side uses its team's"
 
     # worker side: the crew running a task in this process, if any, which {pyre_nexus.progress}
-    # reports to; the shortest time between two progress reports; the mode that discards output
+    # reports to, and the shortest time between two progress reports
     working = None
     interval = 0.05
-    discard = 2
 
     # the states of the team side, in the order they are visited
     recruited = "recruited"  # the worker is starting; no registration yet
@@ -503,9 +502,9 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
                     if not self._take():
                         self.stop()
                         return False
-            # what to do with my output
+            # what to do with my output: the first status byte says whether to discard it
             elif kind == Wire.CAPTURE:
-                self._capture(discard=first == self.discard)
+                self._capture(discard=bool(first))
             # the team's setup for this crew
             elif kind == Wire.SETUP:
                 # run it

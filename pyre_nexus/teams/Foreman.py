@@ -215,8 +215,8 @@ class Foreman(Plain, Peer, implements=Team):
         # move it to the active roster
         crew.state = crew.active
         crew.joined = time.monotonic()
-        # tell it what to do with its output
-        crew.wire.post(kind=Wire.CAPTURE, first=Echo.modes.index(self.policy.output))
+        # tell it what to do with its output: send it to me, or discard it
+        crew.wire.post(kind=Wire.CAPTURE, first=int(self.policy.output == "discard"))
         # if there is an initializer
         if self.policy.setup is not None:
             # send it first

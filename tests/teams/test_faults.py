@@ -107,9 +107,19 @@ def workerpid(staff):
 
 def gone(pid, timeout=10):
     """
-    Whether the process {pid} disappears (or turns into a zombie) within {timeout} seconds
+    Whether the process {pid} disappears (or turns into a zombie) within {timeout} seconds,
+    with every thread of it: a zombie leader's descriptors stay open until its other threads,
+    e.g. a worker's watch threads, are done exiting too
     """
-    return wait_until(lambda: not alive(pid), timeout=timeout)
+
+    def over():
+        try:
+            threads = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            return True
+        return not alive(pid) and threads == [str(pid)]
+
+    return wait_until(over, timeout=timeout)
 
 
 # worker deaths
