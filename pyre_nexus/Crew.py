@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 import traceback
+import types
 
 # the framework
 import pyre
@@ -59,8 +60,10 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
     dispatcher.doc = "the event loop of the worker side; the team side uses its team's"
 
     # worker side: the crew running a task in this process, if any, which {pyre_nexus.progress}
-    # reports to, and the shortest time between two progress reports
-    working = None
+    # reports to, kept in a plain holder, since pyre turns an assignment to a component class
+    # into a trait lookup that costs microseconds; and the shortest time between two progress
+    # reports
+    working = types.SimpleNamespace(crew=None)
     interval = 0.05
 
     # the states of the team side, in the order they are visited
@@ -771,7 +774,7 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         taskstatus = self.taskcodes.completed
         # the task is mine to announce
         self.current = tid
-        Crew.working = self
+        Crew.working.crew = self
         # carefully
         try:
             # rebuild the task
@@ -810,7 +813,7 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         # drop the traceback's hold on the task's frames
         finally:
             task = None
-            Crew.working = None
+            Crew.working.crew = None
         # what the task printed, and its last news, go before its report
         if self.output is not None:
             self.output.drain()

@@ -50,7 +50,7 @@ def progress(news):
     called directly, it does nothing
     """
     # the crew running a task in this process, if any
-    working = crew.working
+    working = crew.working.crew
     # tell it
     if working is not None:
         working.announce(news=news)

@@ -29,6 +29,9 @@ import pytest
 # the package
 import pyre_nexus
 
+# the helpers
+from tests import terminal
+
 
 # the console script, next to the interpreter that runs the tests
 NEXUS = pathlib.Path(sys.executable).parent / "nexus"
@@ -362,6 +365,21 @@ def test_demo(tmp_path):
     values = [float(value) for value in re.findall(r"pi ~ ([0-9.]+)", result.stdout)]
     assert len(values) == 1 and abs(values[0] - math.pi) < 0.2, shown(result)
     assert "2 crews" in result.stdout, shown(result)
+
+
+def test_demo_on_a_terminal(tmp_path):
+    """
+    {nexus demo} at a terminal shows the team's progress display, then the results
+    """
+    if not NEXUS.exists():
+        pytest.fail(f"the console script {NEXUS} is not installed; run `pip install -e .`")
+    status, output = terminal.run(
+        [str(NEXUS), "demo", "--samples=80000", "--batches=12", "--serial=no", "--team.size=2"],
+        cwd=tmp_path, timeout=60,
+    )
+    assert status == 0, output
+    assert "12/12" in output and "task/s" in output, output
+    assert output.index("12/12") < output.index("pi ~"), output
 
 
 # end of file
