@@ -215,12 +215,7 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
                 trait="grace", value=grace, accepted="a non-negative time with units, e.g. 1*s"
             )
         # the memory must be a number of bytes
-        try:
-            memory = self.memory
-        except Exception as error:
-            memory = getattr(error, "value", error)
-        if not (isinstance(memory, int) and memory >= 0):
-            yield self.complain(trait="memory", value=memory, accepted="a number of bytes, e.g. 2**30, or 0 for no limit")
+        yield from self.checkMemory(recruiter=self)
         # the transport must resolve
         try:
             self.transport
@@ -402,6 +397,25 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         time.sleep(grace)
         # otherwise, the team is gone, or wants me gone while a task still runs
         os.killpg(0, signal.SIGKILL)
+
+    @staticmethod
+    def checkMemory(recruiter):
+        """
+        Generate the complaint about the {memory} trait of {recruiter}, if its value is not a
+        number of bytes; every recruiter has the trait, and this is where its limit is kept
+        """
+        # get the value, which is when pyre converts it
+        try:
+            memory = recruiter.memory
+        except Exception as error:
+            memory = getattr(error, "value", error)
+        # check it
+        if not (isinstance(memory, int) and memory >= 0):
+            yield recruiter.complain(
+                trait="memory", value=memory, accepted="a number of bytes, e.g. 2**30, or 0 for no limit"
+            )
+        # all done
+        return
 
     @staticmethod
     def confine(crew, memory):

@@ -24,6 +24,7 @@ from pyre.units.Dimensional import Dimensional
 # my protocol
 from .Recruiter import Recruiter
 # my parts
+from .Fork import Fork
 from .Launch import Launch
 from ..Gate import Gate
 from ..Handshake import Handshake
@@ -282,12 +283,7 @@ class Launcher(pyre.component, implements=Recruiter):
             if not (isinstance(value, Dimensional) and seconds(value) > 0):
                 yield self.complain(trait=name, value=value, accepted="a positive time with units, e.g. 5*s")
         # the memory
-        try:
-            memory = self.memory
-        except Exception as error:
-            memory = getattr(error, "value", error)
-        if not (isinstance(memory, int) and memory >= 0):
-            yield self.complain(trait="memory", value=memory, accepted="a number of bytes, e.g. 2**30, or 0 for no limit")
+        yield from Fork.checkMemory(recruiter=self)
         # the frame size
         if not (isinstance(self.maxframe, int) and self.maxframe >= 1024):
             yield self.complain(trait="maxframe", value=self.maxframe, accepted="a number of bytes, at least 1024")
