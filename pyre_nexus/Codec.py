@@ -15,6 +15,9 @@ import weakref
 # by-value pickling for what plain pickle cannot reach
 import cloudpickle
 
+# my parts
+from .Segment import Segment
+
 
 # declaration
 class Codec:
@@ -42,19 +45,27 @@ class Codec:
     manifest = struct.Struct("<BIQ")
     extent = struct.Struct("<QQ")
     alignment = 64
+    # the bit of an offset that makes it an offset into the segment of the task, for a buffer
+    # of a result that lies there untouched
+    reference = 1 << 63
 
     # interface
     @classmethod
-    def encode(cls, item, owned=True, task=False):
+    def encode(cls, item, owned=True, task=False, origin=None, reserve=None, byvalue=False):
         """
         Serialize {item}: a {bytes}, or a list of buffers when it holds large buffers, which
         travel out of band instead of being copied into the pickle stream. The buffers of an
         {owned} item are sent from where they are, so the sender must leave the item alone
-        until it is sent; the others are copied now. In a {task}, the functions of the main
-        script travel by value wherever they are. Raises one of {unpicklable} with the reason
-        if serializing is impossible
+        until it is sent; the others are copied now, into a {Segment} when they are large, in a
+        file of {reserve} if it has one. A buffer that lies untouched in {origin}, the segment
+        of the task whose result this is, travels as a reference to it. In a {task}, the
+        functions of the main script travel by value wherever they are; {byvalue}, everything
+        that cloudpickle sends by value does. Raises one of {unpicklable} with the reason if
+        serializing is impossible
         """
-        # the large buffers
+        # large bytes travel out of band too
+        item = cls.lift(item)
+        # the large buffers, and the references to buffers of the task, as (offset, size)
         buffers = []
 
         # the sorter of buffers
@@ -64,26 +75,37 @@ class Codec:
             # small ones stay in the stream
             if view.nbytes < cls.threshold:
                 return True
-            # large ones are set aside, as they are or as a copy
-            buffers.append(view if owned else bytes(view))
+            # a buffer of the result that is still the task's own memory is referred to
+            if origin is not None:
+                offset = Segment.locate(origin=origin, buffer=view)
+                if offset is not None:
+                    buffers.append((offset, view.nbytes))
+                    return False
+            # large ones are set aside
+            buffers.append(view)
             return False
 
-        # try the fast way
-        try:
-            stream = pickle.dumps(item, protocol=5, buffer_callback=sort)
-            # a task that names the main script may hold a function of it by reference, which
-            # a worker that was not forked from the team cannot find; rare, and cheap to spot
-            if task and b"__main__" in stream:
-                # so pickle it again, with those functions by value
-                buffers.clear()
-                sink = io.BytesIO()
-                TaskPickler(sink, protocol=5, buffer_callback=sort).dump(item)
-                stream = sink.getvalue()
-        # if it fails
-        except cls.unpicklable:
-            # start over, by value; if this fails too, its error is the better explanation
-            buffers.clear()
+        # only cloudpickle finds what travels by value
+        if byvalue:
             stream = cloudpickle.dumps(item, protocol=5, buffer_callback=sort)
+        # otherwise, try the fast way
+        else:
+            try:
+                stream = pickle.dumps(item, protocol=5, buffer_callback=sort)
+                # a task that names the main script may hold a function of it by reference,
+                # which a worker that was not forked from the team cannot find; rare, and cheap
+                # to spot
+                if task and b"__main__" in stream:
+                    # so pickle it again, with those functions by value
+                    buffers.clear()
+                    sink = io.BytesIO()
+                    TaskPickler(sink, protocol=5, buffer_callback=sort).dump(item)
+                    stream = sink.getvalue()
+            # if it fails
+            except cls.unpicklable:
+                # start over, by value; if this fails too, its error is the better explanation
+                buffers.clear()
+                stream = cloudpickle.dumps(item, protocol=5, buffer_callback=sort)
         # without large buffers, the stream is all there is
         if not buffers:
             return stream
@@ -93,25 +115,38 @@ class Codec:
         parts = [None, stream]
         offset = header + len(stream)
         for buffer in buffers:
+            # a reference is all in its extent
+            if type(buffer) is tuple:
+                extents.append(cls.extent.pack(cls.reference | buffer[0], buffer[1]))
+                continue
             # pad to the alignment
             padding = -offset % cls.alignment
             if padding:
                 parts.append(bytes(padding))
                 offset += padding
             # record where the buffer goes
-            size = memoryview(buffer).nbytes
+            size = buffer.nbytes
             extents.append(cls.extent.pack(offset, size))
             parts.append(buffer)
             offset += size
         # and describe them up front
         parts[0] = cls.manifest.pack(cls.marker, len(buffers), len(stream)) + b"".join(extents)
-        # all done
-        return parts
+        # what the sender owns goes as it is
+        if owned:
+            return parts
+        # the rest is copied: a large body into shared memory, if the system provides it
+        if offset >= Segment.threshold:
+            segment = Segment.fill(parts, reserve=reserve)
+            if segment is not None:
+                return segment
+        # or else into memory of my own
+        return [part if type(part) is bytes else bytes(part) for part in parts]
 
     @classmethod
-    def encodeTask(cls, fn, args, kwds):
+    def encodeTask(cls, fn, args, kwds, reserve=None):
         """
-        Serialize the call {fn(*args, **kwds)}
+        Serialize the call {fn(*args, **kwds)}; a large one goes into shared memory, in a file
+        of {reserve} if it has one
         """
         # the caller may change its arguments once the call is queued, so they are copied;
         # functions of the main script travel by value, pickled once, wherever they are, e.g.
@@ -120,16 +155,21 @@ class Codec:
         # and so does everything while some module is registered to, since what comes from it
         # may hide anywhere in the call; only cloudpickle knows how to find it
         main = type(fn) is not types.FunctionType and getattr(fn, "__module__", None) == "__main__"
-        if main or cloudpickle.list_registry_pickle_by_value():
-            return cloudpickle.dumps((fn, args, kwds), protocol=5)
+        byvalue = main or bool(cloudpickle.list_registry_pickle_by_value())
+        # large bytes among the arguments travel out of band
+        lift = cls.lift
+        args = tuple(map(lift, args))
+        if kwds:
+            kwds = {name: lift(value) for name, value in kwds.items()}
         # the rest by reference, if possible
-        return cls.encode((fn, args, kwds), owned=False, task=True)
+        return cls.encode((fn, args, kwds), owned=False, task=True, reserve=reserve, byvalue=byvalue)
 
     @classmethod
-    def decode(cls, data):
+    def decode(cls, data, origin=None):
         """
         Rebuild an object from its serialized form; out-of-band buffers are not copied: the
-        object refers to them where they are in {data}
+        object refers to them where they are in {data}, or in {origin}, the segment of the task
+        whose result this is
         """
         # a plain pickle stream
         if not data or data[0] != cls.marker:
@@ -140,13 +180,35 @@ class Codec:
             cls.extent.unpack_from(data, cls.manifest.size + index * cls.extent.size)
             for index in range(count)
         ]
-        # find the stream and the buffers
+        # find the stream
         view = memoryview(data)
         start = cls.manifest.size + count * cls.extent.size
         stream = view[start : start + length]
-        buffers = [view[offset : offset + size] for offset, size in extents]
+        # and the buffers
+        buffers = []
+        for offset, size in extents:
+            # where this one is
+            source = view
+            if offset & cls.reference:
+                if origin is None:
+                    raise ValueError("a buffer refers to a task segment that is not here")
+                source = memoryview(origin)
+                offset &= ~cls.reference
+            # all of it must be there
+            if offset + size > source.nbytes:
+                raise ValueError(f"a buffer of {size} bytes at {offset} is beyond the end of its body")
+            buffers.append(source[offset : offset + size])
         # and rebuild
         return pickle.loads(stream, buffers=buffers)
+
+    @classmethod
+    def lift(cls, value):
+        """
+        Wrap large {bytes}, which pickle copies into its stream, so they travel out of band
+        """
+        if type(value) is bytes and len(value) >= cls.threshold:
+            return Blob(value)
+        return value
 
     @classmethod
     def decodeTask(cls, data):
@@ -157,6 +219,21 @@ class Codec:
         fn, args, kwds = cls.decode(data)
         # and bind
         return functools.partial(fn, *args, **kwds) if args or kwds else fn
+
+
+# large bytes, out of band
+class Blob:
+    """
+    A large {bytes} that pickles as a buffer out of band and unpickles as {bytes} again
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data):
+        self.data = data
+
+    def __reduce_ex__(self, protocol):
+        return bytes, (pickle.PickleBuffer(self.data),)
 
 
 # the pickler of tasks

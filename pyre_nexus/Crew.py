@@ -7,6 +7,7 @@
 # externals
 import collections
 import functools
+import mmap
 import os
 import select
 import socket
@@ -24,6 +25,7 @@ from .Codec import Codec
 from .Dispatcher import Dispatcher
 from .Output import Output
 from .Plain import Plain
+from .Segment import Segment
 from .Wire import Wire
 from .CrewStatus import CrewStatus
 from .TaskStatus import TaskStatus
@@ -182,6 +184,13 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         reports = 0
         # go through the frames
         for kind, tid, crewstatus, taskstatus, body in self._frames(team=team):
+            # my twin let go of the shared memory of the task it just reported
+            if kind == Wire.RELEASE:
+                self._recycle(tid=tid)
+                continue
+            # which it says right after the report, or not at all
+            if self.lent is not None:
+                self.lent = None
             # heartbeats only say my twin is alive
             if kind == Wire.BEAT:
                 continue
@@ -214,6 +223,9 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
             task = self.inflight.popleft()
             task.crew = None
             reports += 1
+            # a task in shared memory may be followed by word that my twin let go of it
+            if type(task.payload) is Segment:
+                self.lent = (task, task.payload)
             # and assess the report
             healthy = self.assess(
                 channel=channel,
@@ -270,9 +282,11 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         else:
             # if it ran to completion
             if taskstatus == self.taskcodes.completed:
-                # decode the result
+                # decode the result, whose buffers may lie in the shared memory of the task
+                payload = task.payload
+                origin = payload.view if type(payload) is Segment else None
                 try:
-                    value = Codec.decode(result)
+                    value = Codec.decode(result, origin=origin)
                 # if that fails, the team cannot hold the result
                 except Exception as error:
                     team.abandon(
@@ -554,9 +568,10 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         """
         Post the task completion {report}
         """
-        # serialize the outcome
+        # serialize the outcome; buffers that are still where the task's arguments arrived, in
+        # shared memory, go back as references to them
         try:
-            body = Codec.encode(result)
+            body = Codec.encode(result, origin=kwds.get("origin"))
         # if that is impossible
         except Codec.unpicklable as error:
             # a result that can't travel
@@ -576,12 +591,10 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
             # either way, the task aborted
             taskstatus = self.taskcodes.aborted
             body = Codec.encode((problem, text))
-        # queue the report
+        # queue the report; it goes out with whatever else my caller has to say
         self.wire.post(
             kind=Wire.REPORT, tid=kwds["tid"], first=crewstatus, second=taskstatus, body=body
         )
-        # and send it
-        self.transmit()
         # all done
         return
 
@@ -651,6 +664,9 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         self.alarm = None
         self.draining = False
         self.notes = None
+        # the last task reported that came in shared memory, with that memory, until my twin
+        # says whether it let go of it
+        self.lent = None
         # when i last reported, or started working after being idle; the tasks i reported, and
         # the seconds i was busy with them
         self.since = 0.0
@@ -710,6 +726,20 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
             self.warning.log(f"{self}: {error}")
             return [(None, 0, 0, 0, b"")]
 
+    def _recycle(self, tid):
+        """
+        My twin let go of the shared memory of task {tid}: once the task is over, it can be
+        filled with another one
+        """
+        # the task i lent it for
+        lent, self.lent = self.lent, None
+        # if it is this one, and it is over, so nothing will send it again
+        if lent is not None and lent[0].tid == tid and lent[0].payload is not lent[1]:
+            # reuse it
+            lent[1].recycle()
+        # all done
+        return
+
     @staticmethod
     def _rebuild(body):
         """
@@ -768,6 +798,7 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
                 result=(exceptions.Cancelled(reason="revoked before it started"), ""),
                 tid=tid,
             )
+            self.transmit()
             return True
         # assume all goes well
         crewstatus = self.crewcodes.healthy
@@ -821,10 +852,27 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
             self.wire.post(kind=Wire.PROGRESS, tid=tid, body=Codec.encode(self.news[0]))
             self.news = None
         self.current = 0
-        # report
+        # report; a task that came in shared memory may have its result refer to it
         self.report(
-            channel=channel, crewstatus=crewstatus, taskstatus=taskstatus, result=result, tid=tid
+            channel=channel,
+            crewstatus=crewstatus,
+            taskstatus=taskstatus,
+            result=result,
+            tid=tid,
+            origin=body if type(body) is mmap.mmap else None,
         )
+        # a task that came in shared memory, unless it kept some of it, lets go of it, so the team
+        # can fill it with another; the team hears of it with the report
+        if type(body) is mmap.mmap:
+            result = None
+            try:
+                body.close()
+            except BufferError:
+                pass
+            else:
+                self.wire.post(kind=Wire.RELEASE, tid=tid)
+        # send
+        self.transmit()
         # and say whether i can go on
         return crewstatus == self.crewcodes.healthy
 
@@ -859,6 +907,7 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
                 result=(error, traceback.format_exc()),
                 tid=0,
             )
+            self.transmit()
             # and say so
             return False
         # all good

@@ -12,6 +12,9 @@ import socket
 import ssl
 import struct
 
+# my parts
+from .Segment import Segment
+
 
 # declaration
 class Wire:
@@ -58,6 +61,7 @@ class Wire:
     BEAT = 18
     OUTPUT = 19
     PROGRESS = 20
+    RELEASE = 21
 
     # interface
     def post(self, kind, tid=0, first=0, second=0, body=b""):
@@ -77,6 +81,13 @@ class Wire:
                 self.outbox.append(body)
             # all done
             return
+        # a body that is in shared memory already
+        if type(body) is Segment:
+            # goes as its descriptor, if there is a side channel for it
+            if self.side is not None:
+                return self.lend(kind=kind, tid=tid, first=first, second=second, fd=body.fd)
+            # or else as its contents
+            body = body.view
         # otherwise, flatten the pieces to bytes, so partial writes can be counted in bytes
         pieces = [memoryview(piece).cast("B") for piece in (body if isinstance(body, list) else [body])]
         # the size of the body
@@ -130,24 +141,18 @@ class Wire:
             return self._fill() and self._drain()
         # otherwise, read a chunk
         try:
-            data = self._recv(self.chunk)
+            count = self._take()
         # if nothing is there
         except self.blocked:
             # the channel is quiet, not closed
             self.quiet = True
             return True
-        # a peer that resets the connection has closed its end
-        except ConnectionResetError:
-            data = b""
         # note whether anything came
-        self.quiet = not data
-        self.received += len(data)
+        self.quiet = not count
         # if nothing came
-        if not data:
+        if not count:
             # the peer has closed its end
             return False
-        # add it to the inbox
-        self.inbox += data
         # if the inbox starts a large frame
         if len(self.inbox) >= self.header.size:
             # check its size
@@ -237,11 +242,21 @@ class Wire:
             for piece in pieces:
                 while piece:
                     piece = piece[os.write(fd, piece) :]
-            # and pass it; the peer finds it before the frame that announces it
-            socket.send_fds(self.side, [b"\0"], [fd])
+            # and pass it
+            self.lend(kind=kind, tid=tid, first=first, second=second, fd=fd)
         # either way, my copy of the descriptor goes
         finally:
             os.close(fd)
+        # all done
+        return
+
+    def lend(self, kind, tid, first, second, fd):
+        """
+        Send {fd}, a shared memory file that holds the body of a frame, over the side channel,
+        and queue the frame that announces it; the caller keeps its descriptor
+        """
+        # the peer finds the file before the frame that announces it
+        socket.send_fds(self.side, [b"\0"], [fd])
         # announce it
         self.posted += self.header.size
         self.outbox.append(self.header.pack(0, tid, kind | self.SHARED, first, second))
@@ -265,8 +280,9 @@ class Wire:
             # check it
             if self.limit is not None and size > self.limit:
                 raise self.Oversized(size=size, limit=self.limit)
-            # and map it; the mapping lives as long as what is built over it
-            return memoryview(mmap.mmap(fd, size))
+            # and map it privately, so what i write into it stays mine and the sender's copy
+            # stays as sent; the mapping lives as long as what is built over it
+            return mmap.mmap(fd, size, flags=mmap.MAP_PRIVATE)
         # my copy of the descriptor goes
         finally:
             os.close(fd)
@@ -321,6 +337,10 @@ class Wire:
         self.received = 0
         # the bytes that have arrived but do not yet form a complete frame
         self.inbox = bytearray()
+        # where reads land before they join the inbox: an anonymous mapping, whose pages the
+        # kernel provides as reads first reach them, so a wire that only sees small frames
+        # holds a page of it
+        self.scratch = memoryview(mmap.mmap(-1, self.chunk))
         # a large body being read in place, how much of it has arrived, and its header
         self.body = None
         self.got = 0
@@ -332,20 +352,17 @@ class Wire:
         # sockets and pipes move bytes differently
         if isinstance(channel, ssl.SSLSocket):
             # through TLS, which has no gathered writes
-            self._recv = channel.recv
             self._send = self._sendeach
             self._recvinto = channel.recv_into
             self._buffered = channel.pending
             channel.setblocking(False)
         elif isinstance(channel, socket.socket):
             # through the socket
-            self._recv = channel.recv
             self._send = channel.sendmsg
             self._recvinto = channel.recv_into
         else:
             # through the descriptors
             infd, outfd = channel.inbound, channel.outbound
-            self._recv = lambda size: os.read(infd, size)
             self._send = lambda buffers: os.writev(outfd, buffers)
             self._recvinto = lambda view: os.readv(infd, [view])
         # no blocking, ever
@@ -383,6 +400,25 @@ class Wire:
             outbox[0] = memoryview(outbox[0])[written:]
         # all done
         return
+
+    def _take(self):
+        """
+        Read a chunk into the inbox; returns how much came, zero when the peer has closed its
+        end. It goes through a buffer of mine, since a read that makes its own buffer of a
+        chunk's size gets fresh pages from the system every time, which costs more than a
+        small frame's whole trip
+        """
+        # read
+        try:
+            count = self._recvinto(self.scratch)
+        # a peer that resets the connection has closed its end
+        except ConnectionResetError:
+            return 0
+        # keep it
+        self.inbox += self.scratch[:count]
+        self.received += count
+        # and say how much it was
+        return count
 
     def _adopt(self, size):
         """
@@ -455,17 +491,15 @@ class Wire:
                 break
             # read
             try:
-                data = self._recv(max(waiting, self.chunk))
+                count = self._take()
             # until nothing is left
             except self.blocked:
                 break
             # a peer that closed its end
-            if not data:
+            if not count:
                 return False
-            # collect
-            self.inbox += data
-            self.received += len(data)
-            taken += len(data)
+            # count it
+            taken += count
         # all done
         return True
 

@@ -9,6 +9,7 @@ Serialization: large buffers travel out of band, and come back as they went
 """
 
 # externals
+import os
 import pickle
 
 import numpy
@@ -16,6 +17,8 @@ import pytest
 
 # the package
 from pyre_nexus.Codec import Codec
+from pyre_nexus.Reserve import Reserve
+from pyre_nexus.Segment import Segment
 from tests import tasks
 
 
@@ -94,8 +97,9 @@ def test_arrays_round_trip_through_a_staff(make_team, size):
 
 def test_shared_memory_leaves_nothing_behind(make_team):
     """
-    Large bodies travel through anonymous shared memory: after many of them, the team holds no
-    extra descriptor and, once the results are dropped, no mapping of it
+    Large bodies travel through anonymous shared memory: after many of them, once the results
+    are dropped, the team keeps no more files than it may keep for reuse, and none once it is
+    shut down
     """
     import gc
     import os
@@ -107,6 +111,7 @@ def test_shared_memory_leaves_nothing_behind(make_team):
         with open("/proc/self/maps") as maps:
             return sum("memfd:pyre_nexus" in line for line in maps)
 
+    start = descriptors()
     staff = make_team("staff", size=2)
     array = numpy.arange(1 << 19, dtype=numpy.float64)  # 4 MiB
     # warm up, so both crews and their channels are there before counting
@@ -115,12 +120,114 @@ def test_shared_memory_leaves_nothing_behind(make_team):
     assert len(staff.crews) == 2
     del warmup
     gc.collect()
-    before = descriptors()
     results = [staff.submit(tasks.echo, array) for _ in range(20)]
     assert all(numpy.array_equal(future.result(timeout=60), array) for future in results)
     # the results live in shared memory until they are dropped
-    assert mappings() > 0
+    assert mappings() >= 20
     del results
     gc.collect()
+    # then their files wait for reuse, within the limit: a descriptor and a mapping each
+    assert 0 < mappings() <= Reserve.spares
+    # and go with the team
+    staff.shutdown()
     assert mappings() == 0
-    assert descriptors() == before
+    assert descriptors() == start
+
+
+def test_results_over_shared_memory_outlive_their_files(make_team):
+    """
+    An echoed array is the team's own copy of the argument, not a copy of a copy: it stays right
+    while later tasks reuse the files of finished ones, and changing it changes neither the
+    caller's array nor what later tasks get
+    """
+    staff = make_team("staff", size=1)
+    array = numpy.arange(1 << 18, dtype=numpy.float64)  # 2 MiB
+    kept = staff.submit(tasks.echo, array).result(timeout=60)
+    # the caller's array is not shared
+    assert kept.ctypes.data != array.ctypes.data
+    kept[0] = -1.0
+    assert array[0] == 0.0
+    # many more large tasks, each a different array, whose files are reused
+    for step in range(1, 12):
+        sent = array + step
+        assert numpy.array_equal(staff.submit(tasks.echo, sent).result(timeout=60), sent)
+    # the first result is what it was
+    assert kept[0] == -1.0
+    assert numpy.array_equal(kept[1:], array[1:])
+
+
+def test_tasks_that_change_their_arguments(make_team, tmp_path):
+    """
+    A task that writes into its array returns what it wrote, and the team's copy of the task is
+    untouched, so a task that runs again, after a casualty, gets what was submitted
+    """
+    staff = make_team("staff", size=1, casualties=2)
+    array = numpy.zeros(1 << 18)  # 2 MiB
+    # the task writes into the array it got and returns it
+    result = staff.submit(tasks.scribble, array, 7.0).result(timeout=60)
+    assert result[0] == 7.0 and result[-1] == 7.0
+    assert array[0] == 0.0
+    # a task that writes into its array, then kills its worker, is run again from the team's copy
+    marker = tmp_path / "died"
+    future = staff.submit(tasks.scribble_once_then_die, str(marker), array, 9.0)
+    assert future.result(timeout=60) == 0.0
+    assert marker.exists()
+    # a task that keeps its argument keeps it right while later tasks reuse files
+    assert staff.submit(tasks.stash, array + 1).result(timeout=60) == 1.0
+    for step in range(2, 8):
+        staff.submit(tasks.echo, array + step).result(timeout=60)
+    assert staff.submit(tasks.stashed).result(timeout=60) == 1.0
+
+
+def test_bytes_travel_out_of_band(make_team):
+    """
+    Large bytes, as arguments, keywords and results, arrive as bytes and equal
+    """
+    staff = make_team("staff", size=1)
+    payload = os.urandom(3 << 20)
+    assert staff.submit(tasks.echo, payload).result(timeout=60) == payload
+    assert type(staff.submit(tasks.echo, payload).result(timeout=60)) is bytes
+    assert staff.submit(tasks.measure, data=payload).result(timeout=60) == len(payload)
+    # the form they travel in: out of band, not in the pickle stream
+    encoded = Codec.encodeTask(tasks.echo, (payload,), {})
+    assert type(encoded) is Segment
+    assert type(Codec.decodeTask(encoded.view)()) is bytes
+
+
+def test_results_refer_to_untouched_task_memory():
+    """
+    A buffer of a result that lies untouched in the private mapping of its task travels as a
+    reference to the team's copy; once the task writes into it, its pages are the worker's own,
+    and it travels as bytes
+    """
+    import mmap
+
+    array = numpy.arange(1 << 18, dtype=numpy.float64)  # 2 MiB
+    segment = Codec.encodeTask(tasks.echo, (array,), {})
+    assert type(segment) is Segment
+    # the worker's side: a private mapping of the file, as the wire makes it
+    private = mmap.mmap(segment.fd, segment.size, flags=mmap.MAP_PRIVATE)
+    echoed = Codec.decodeTask(private)()
+    # untouched, the result is a reference: nothing large travels
+    encoded = Codec.encode(echoed, origin=private)
+    assert sum(memoryview(piece).nbytes for piece in encoded) < 4096
+    # and the team rebuilds it over its own copy
+    rebuilt = Codec.decode(flatten(encoded), origin=segment.view)
+    assert numpy.array_equal(rebuilt, array)
+    # a slice of it too
+    encoded = Codec.encode(echoed[1000:], origin=private)
+    assert sum(memoryview(piece).nbytes for piece in encoded) < 4096
+    assert numpy.array_equal(Codec.decode(flatten(encoded), origin=segment.view), array[1000:])
+    # once written to, the pages are the worker's, and the data travels
+    echoed[-1] = -1.0
+    encoded = Codec.encode(echoed, origin=private)
+    assert sum(memoryview(piece).nbytes for piece in encoded) > array.nbytes
+    rebuilt = Codec.decode(flatten(encoded), origin=segment.view)
+    assert rebuilt[-1] == -1.0 and numpy.array_equal(rebuilt[:-1], array[:-1])
+    # while the team's copy is as it was sent
+    assert numpy.array_equal(Codec.decode(flatten(Codec.encode(echoed[:10], origin=None))), echoed[:10])
+    assert numpy.frombuffer(segment.view[-array.nbytes :], dtype=numpy.float64)[-1] == array[-1]
+    # a reference without the memory it refers to is refused
+    with pytest.raises(ValueError, match="not here"):
+        Codec.decode(flatten(Codec.encode(echoed[:100000], origin=private)))
+    del echoed, rebuilt

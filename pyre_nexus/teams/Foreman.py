@@ -29,6 +29,7 @@ from ..Crew import Crew
 from ..Dispatcher import Dispatcher, seconds
 from ..Future import Future
 from ..Plain import Plain
+from ..Reserve import Reserve
 from ..Wire import Wire
 from .Echo import Echo
 from .Gauge import Gauge
@@ -542,7 +543,7 @@ class Foreman(Plain, Peer, implements=Team):
         deadline = self.policy.patience if deadline is None else (float(deadline) or None)
         # serialize it now, so a task that can't travel fails here and nothing is sent
         try:
-            payload = Codec.encodeTask(fn, args, kwds or {})
+            payload = Codec.encodeTask(fn, args, kwds or {}, reserve=self.reserve)
         # if it can't
         except Codec.unpicklable as error:
             # fail its future
@@ -759,6 +760,8 @@ class Foreman(Plain, Peer, implements=Team):
         self.recruiter.release(team=self)
         # what my crews printed and my streams have not taken yet goes out, or is dropped
         self.printer.finish()
+        # the shared memory files kept for reuse go too; a team at work makes more
+        self.reserve.clear()
         # my event loop lets go of its kernel selector, and builds another when it is needed;
         # unless pyre built it for me under my name, it may be serving others, so it is theirs
         loop = self.policy.loop
@@ -942,6 +945,8 @@ class Foreman(Plain, Peer, implements=Team):
         # holds; it starts at one, so tasks of unknown length do not queue behind each other
         self.pace = 0.0
         self.depth = 1
+        # the shared memory files of finished large tasks, for the next ones
+        self.reserve = Reserve()
         # all done
         return
 

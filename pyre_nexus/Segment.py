@@ -1,0 +1,194 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+# externals
+import ctypes
+import mmap
+import os
+import weakref
+
+# my parts
+from .Reserve import close
+
+
+# declaration
+class Segment:
+    """
+    A large serialized task, held in an anonymous shared memory file from the moment it is
+    submitted
+
+    The file is filled once, which is the copy that protects the task from later changes by its
+    caller, and every crew on this host that runs the task, a first time or again after a
+    casualty, gets its descriptor instead of the bytes. The file has no name, so nothing is left
+    behind whoever dies. A worker maps it privately: whatever the task writes into its arguments
+    stays in the worker, so the team's copy is the task as submitted, and a buffer of the result
+    that still lies untouched in the worker's mapping is the same memory as in the team's. Such
+    buffers travel back as references ({locate}), not as bytes: an echo costs no copy at all
+    """
+
+    # bodies at least this large go into a segment
+    threshold = 1024 * 1024
+
+    # interface
+    @classmethod
+    def fill(cls, parts, reserve=None):
+        """
+        Make a segment out of {parts}, buffers that are written one after the other, in a file
+        of {reserve} if it has one that fits; {None} if the system can't provide one, e.g. it has
+        no anonymous files or the process ran out of descriptors, in which case the caller keeps
+        the task in its own memory
+        """
+        # the pieces, and their size
+        pieces = [memoryview(part).cast("B") for part in parts]
+        size = sum(len(piece) for piece in pieces)
+        # a file that waits for reuse, or a new one
+        fd, store = (reserve is not None and reserve.take(size=size)) or (None, None)
+        # carefully, so nothing leaks if the system says no
+        try:
+            # a new file is mapped with room to spare, so a slightly larger body can reuse it
+            if fd is None:
+                fd = os.memfd_create("pyre_nexus", os.MFD_CLOEXEC)
+                room = -(-(size + size // 16) // _PAGE) * _PAGE
+                os.ftruncate(fd, room)
+                store = mmap.mmap(fd, room)
+            # the size of the file is the size of the body
+            os.ftruncate(fd, size)
+            # fill it
+            with memoryview(store) as target:
+                offset = 0
+                for piece in pieces:
+                    target[offset : offset + len(piece)] = piece
+                    offset += len(piece)
+        # if the system can't provide a file
+        except (AttributeError, OSError):
+            # let go of what i have
+            close(fd=fd, store=store)
+            return None
+        # all done
+        return cls(fd=fd, store=store, size=size, reserve=reserve)
+
+    def recycle(self):
+        """
+        The task is over and the worker that ran it has let go of me: my file waits for the next
+        large task, at once, or when the last result built over my memory is gone
+        """
+        # without a reserve, my file goes when i do
+        if self.reserve is None:
+            return
+        # otherwise, my file and the mapping it was filled through are no longer mine to close
+        self._closer.detach()
+        # if no result was built over my memory
+        if self.mapping is None:
+            # the file can be filled again now
+            self.reserve.keep(fd=self.fd, store=self.store)
+            return
+        # otherwise, when the results are gone, so is the mapping they hold, and the file waits
+        weakref.finalize(self.mapping, self.reserve.keep, fd=self.fd, store=self.store)
+        # which is theirs now
+        self._view.release()
+        self._view = self.mapping = None
+        # all done
+        return
+
+    @classmethod
+    def locate(cls, origin, buffer):
+        """
+        The offset of {buffer} in {origin}, the private mapping of a segment, if it lies there
+        and the task has not written to any of its pages; {None} otherwise
+        """
+        # where both are; a buffer that can't be written to is not in a private mapping of mine
+        try:
+            base = _address(origin)
+            start = _address(buffer)
+        except (TypeError, ValueError):
+            return None
+        # the size of the buffer
+        size = memoryview(buffer).nbytes
+        # it must lie within the mapping
+        if start < base or start + size > base + len(origin):
+            return None
+        # and its pages must be those of the file: the ones the task wrote to are private copies
+        if not _pristine(start=start, size=size):
+            return None
+        # it is where the team has it too
+        return start - base
+
+    @property
+    def view(self):
+        """
+        My contents, for crews that take bodies as bytes and for results that refer to them; in
+        a mapping of their own, which lives as long as they do
+        """
+        # map me, the first time
+        if self.mapping is None:
+            self.mapping = mmap.mmap(self.fd, self.size)
+            self._view = memoryview(self.mapping)
+        # and hand me over
+        return self._view
+
+    # meta-methods
+    def __init__(self, fd, store, size, reserve=None):
+        # the file, which stays open for as long as a crew may need it, and closes with me
+        self.fd = fd
+        self.size = size
+        # the mapping i was filled through
+        self.store = store
+        self._closer = weakref.finalize(self, close, fd, store)
+        # where my file waits for reuse once my task is over
+        self.reserve = reserve
+        # the mapping of my contents, made when they are needed
+        self.mapping = None
+        self._view = None
+        # all done
+        return
+
+
+# implementation details
+_PAGE = mmap.PAGESIZE
+# the top byte of each entry of /proc/self/pagemap, per page: present (0x80), and backed by the
+# file (0x20); a page that is present and not backed by the file was written to
+_WRITTEN = bytes(1 if byte & 0xA0 == 0x80 else 0 for byte in range(256))
+
+
+def _address(buffer):
+    """
+    Where {buffer} starts in memory
+    """
+    # ctypes takes the address of writable buffers only, which is all {locate} needs
+    handle = ctypes.c_char.from_buffer(buffer)
+    try:
+        return ctypes.addressof(handle)
+    finally:
+        del handle
+
+
+def _pristine(start, size):
+    """
+    Whether none of the pages in {start, start+size} were written to by this process; {False}
+    if the system does not say
+    """
+    # the pages
+    first = start // _PAGE
+    count = (start + size - 1) // _PAGE - first + 1
+    # read their entries
+    try:
+        fd = os.open("/proc/self/pagemap", os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        entries = os.pread(fd, 8 * count, 8 * first)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    # all of them, or the system held something back
+    if len(entries) != 8 * count:
+        return False
+    # look at the top byte of each, in one pass
+    return 1 not in entries[7::8].translate(_WRITTEN)
+
+
+# end of file
