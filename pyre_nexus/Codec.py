@@ -64,7 +64,8 @@ class Codec:
         serializing is impossible
         """
         # large bytes travel out of band too
-        item = cls.lift(item)
+        if type(item) is bytes:
+            item = cls.lift(item)
         # the large buffers, and the references to buffers of the task, as (offset, size)
         buffers = []
 
@@ -157,10 +158,10 @@ class Codec:
         main = type(fn) is not types.FunctionType and getattr(fn, "__module__", None) == "__main__"
         byvalue = main or bool(cloudpickle.list_registry_pickle_by_value())
         # large bytes among the arguments travel out of band
-        lift = cls.lift
-        args = tuple(map(lift, args))
+        if args:
+            args = tuple(map(cls.lift, args))
         if kwds:
-            kwds = {name: lift(value) for name, value in kwds.items()}
+            kwds = {name: cls.lift(value) for name, value in kwds.items()}
         # the rest by reference, if possible
         return cls.encode((fn, args, kwds), owned=False, task=True, reserve=reserve, byvalue=byvalue)
 

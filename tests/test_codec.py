@@ -231,3 +231,19 @@ def test_results_refer_to_untouched_task_memory():
     with pytest.raises(ValueError, match="not here"):
         Codec.decode(flatten(Codec.encode(echoed[:100000], origin=private)))
     del echoed, rebuilt
+
+
+@pytest.mark.parametrize("size", [16 << 20, (25 << 20) + 13])
+def test_large_tasks_are_copied_whole(size):
+    """
+    A large task is copied into shared memory in slices, side by side: every byte gets there,
+    whatever the size; read only buffers, e.g. bytes, are copied at once
+    """
+    array = numpy.random.default_rng(size).integers(0, 256, size, dtype=numpy.uint8)
+    for argument in (array, array.tobytes()):
+        segment = Codec.encodeTask(tasks.echo, (argument,), {})
+        assert type(segment) is Segment
+        rebuilt = Codec.decodeTask(segment.view)()
+        assert type(rebuilt) is type(argument)
+        assert numpy.array_equal(numpy.frombuffer(rebuilt, dtype=numpy.uint8), array)
+        del rebuilt

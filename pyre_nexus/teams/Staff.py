@@ -55,22 +55,24 @@ class Staff(Foreman, family="pyre_nexus.teams.staff"):
         Wait for {futures} as {concurrent.futures.wait} does, driving my event loop meanwhile;
         returns the sets {(done, not_done)}
         """
-        # the futures
-        futures = set(futures)
-        # count them down as they finish, so waiting costs nothing per future per pass
-        tally = Tally(futures=futures)
-        # the condition
-        if return_when == concurrent.futures.FIRST_COMPLETED:
-            until = lambda: tally.finished > 0
-        elif return_when == concurrent.futures.FIRST_EXCEPTION:
-            until = lambda: tally.pending == 0 or tally.failed > 0
+        # the futures, in order
+        futures = list(dict.fromkeys(futures))
+        # waiting for all of them: look at each once it is done, in order; they mostly finish
+        # in the order they were submitted, so a pass looks at few more than finished in it
+        if return_when == concurrent.futures.ALL_COMPLETED:
+            until = Sweep(futures=futures).over
+        # otherwise, count them down as they finish, so waiting costs nothing per future per pass
         else:
-            until = lambda: tally.pending == 0
+            tally = Tally(futures=futures)
+            if return_when == concurrent.futures.FIRST_COMPLETED:
+                until = lambda: tally.finished > 0
+            else:
+                until = lambda: tally.pending == 0 or tally.failed > 0
         # drive
         self.drive(until=until, timeout=timeout)
         # split
         done = {future for future in futures if future.done()}
-        return concurrent.futures._base.DoneAndNotDoneFutures(done, futures - done)
+        return concurrent.futures._base.DoneAndNotDoneFutures(done, set(futures) - done)
 
     def as_completed(self, futures, timeout=None):
         """
@@ -149,6 +151,14 @@ class Submitter:
         # submit everything now, as {concurrent.futures} does
         if chunksize == 1:
             futures = [self.submit(fn, *args) for args in calls]
+        # chunks of one iterable carry its items, which cost a third of argument tuples to
+        # pickle and unpickle
+        elif len(iterables) == 1:
+            items = iter(iterables[0])
+            futures = [
+                self.submit(each, fn, chunk)
+                for chunk in iter(lambda: tuple(itertools.islice(items, chunksize)), ())
+            ]
         else:
             futures = [
                 self.submit(batch, fn, chunk)
@@ -199,6 +209,36 @@ class Submitter:
         return
 
 
+# the sweep over futures that must all finish
+class Sweep:
+    """
+    Tell whether all of {futures} are done, looking at each one once it is
+    """
+
+    # interface
+    def over(self):
+        """
+        Whether all my futures are done
+        """
+        # get them
+        futures = self.futures
+        # move past the ones that are done
+        position = self.position
+        while position < len(futures) and futures[position].done():
+            position += 1
+        self.position = position
+        # and say whether that was all of them
+        return position == len(futures)
+
+    # meta-methods
+    def __init__(self, futures):
+        # the futures, and how many at the start of the list are done
+        self.futures = futures
+        self.position = 0
+        # all done
+        return
+
+
 # the counter of finished futures
 class Tally:
     """
@@ -232,12 +272,19 @@ class Tally:
         return
 
 
-# the body of a chunk of a map; at module level, so the worker finds it by name
+# the bodies of the chunks of a map; at module level, so the worker finds them by name
 def batch(fn, chunk):
     """
     Apply {fn} to each argument tuple in {chunk}
     """
     return [fn(*args) for args in chunk]
+
+
+def each(fn, chunk):
+    """
+    Apply {fn} to each item in {chunk}
+    """
+    return [fn(item) for item in chunk]
 
 
 # end of file
