@@ -27,7 +27,9 @@ class Segment:
     behind whoever dies. A worker maps it privately: whatever the task writes into its arguments
     stays in the worker, so the team's copy is the task as submitted, and a buffer of the result
     that still lies untouched in the worker's mapping is the same memory as in the team's. Such
-    buffers travel back as references ({locate}), not as bytes: an echo costs no copy at all
+    buffers travel back as references ({locate}), not as bytes: an echo costs no copy at all.
+    Once the task is over and its worker has let go of it, the file goes back to the team's
+    {Reserve}, to be filled with a later task, as soon as no result refers to it any more
     """
 
     # bodies at least this large go into a segment
@@ -79,15 +81,17 @@ class Segment:
         # without a reserve, my file goes when i do
         if self.reserve is None:
             return
-        # otherwise, my file and the mapping it was filled through are no longer mine to close
+        # otherwise, my file and the mapping it was filled through are no longer mine
         self._closer.detach()
+        fd, store, reserve = self.fd, self.store, self.reserve
+        self.fd = self.store = self.reserve = None
         # if no result was built over my memory
         if self.mapping is None:
             # the file can be filled again now
-            self.reserve.keep(fd=self.fd, store=self.store)
+            reserve.keep(fd=fd, store=store)
             return
         # otherwise, when the results are gone, so is the mapping they hold, and the file waits
-        weakref.finalize(self.mapping, self.reserve.keep, fd=self.fd, store=self.store)
+        weakref.finalize(self.mapping, reserve.keep, fd=fd, store=store)
         # which is theirs now; my view of it goes, unless something still reads through it,
         # which then holds the mapping for as long as it does
         try:
@@ -98,8 +102,8 @@ class Segment:
         # all done
         return
 
-    @classmethod
-    def locate(cls, origin, buffer):
+    @staticmethod
+    def locate(origin, buffer):
         """
         The offset of {buffer} in {origin}, the private mapping of a segment, if it lies there
         and the task has not written to any of its pages; {None} otherwise
