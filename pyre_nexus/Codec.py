@@ -234,7 +234,7 @@ class Blob:
         self.data = data
 
     def __reduce_ex__(self, protocol):
-        return bytes, (pickle.PickleBuffer(self.data),)
+        return Segment.tobytes, (pickle.PickleBuffer(self.data),)
 
 
 # the pickler of tasks

@@ -92,10 +92,16 @@ class Wire:
         pieces = [memoryview(piece).cast("B") for piece in (body if isinstance(body, list) else [body])]
         # the size of the body
         size = sum(len(piece) for piece in pieces)
-        # a large body, with a side channel to pass descriptors
+        # a large body, with a side channel to pass descriptors, goes through an anonymous shared
+        # memory file, unless the system can't provide one: the file goes over the side channel,
+        # the frame that announces it over the channel, with no body; it has no name, so nothing
+        # is left behind, whoever dies, since the kernel frees it with the last descriptor and
+        # mapping
         if size >= self.shared and self.side is not None:
-            # goes through shared memory
-            return self.share(kind=kind, tid=tid, first=first, second=second, pieces=pieces)
+            segment = Segment.fill(pieces)
+            if segment is not None:
+                # my copy of its descriptor goes with the segment, once it is sent
+                return self.lend(kind=kind, tid=tid, first=first, second=second, fd=segment.fd)
         # count it
         self.posted += self.header.size + size
         # queue the header
@@ -226,29 +232,6 @@ class Wire:
                 self._adopt(size)
         # all done
         return frames
-
-    def share(self, kind, tid, first, second, pieces):
-        """
-        Send a body through an anonymous shared memory file: the file goes over the side
-        channel, the frame that announces it over the channel, with no body. The file has no
-        name, so nothing is left behind, whoever dies: the kernel frees it with the last
-        descriptor and mapping
-        """
-        # make the file
-        fd = os.memfd_create("pyre_nexus", os.MFD_CLOEXEC)
-        # carefully, so the descriptor is never leaked
-        try:
-            # fill it
-            for piece in pieces:
-                while piece:
-                    piece = piece[os.write(fd, piece) :]
-            # and pass it
-            self.lend(kind=kind, tid=tid, first=first, second=second, fd=fd)
-        # either way, my copy of the descriptor goes
-        finally:
-            os.close(fd)
-        # all done
-        return
 
     def lend(self, kind, tid, first, second, fd):
         """
