@@ -263,6 +263,10 @@ class Wire:
             # check it
             if self.limit is not None and size > self.limit:
                 raise self.Oversized(size=size, limit=self.limit)
+            # only large bodies travel this way; an empty file, which cannot be mapped, is a
+            # broken conversation
+            if size == 0:
+                raise ConnectionError("a frame announced an empty shared memory file")
             # and map it privately, so what i write into it stays mine and the sender's copy
             # stays as sent; the mapping lives as long as what is built over it
             return mmap.mmap(fd, size, flags=mmap.MAP_PRIVATE)
