@@ -246,15 +246,18 @@ def _spread(destination, source, size):
     count = max(1, min(_HANDS, size // _SLICE))
     step = -(-size // count)
     # ctypes lets go of the interpreter while it copies, so the slices run together
-    hands = [
-        threading.Thread(
-            target=ctypes.memmove,
-            args=(destination + start, source + start, min(step, size - start)),
-        )
-        for start in range(step, size, step)
-    ]
-    for hand in hands:
-        hand.start()
+    hands = []
+    for start in range(step, size, step):
+        piece = (destination + start, source + start, min(step, size - start))
+        hand = threading.Thread(target=ctypes.memmove, args=piece)
+        # a process that may not start another thread, e.g. under a tight memory limit
+        try:
+            hand.start()
+        # copies the slice itself
+        except RuntimeError:
+            ctypes.memmove(*piece)
+        else:
+            hands.append(hand)
     # the first slice is mine
     ctypes.memmove(destination, source, min(step, size))
     # wait for the rest

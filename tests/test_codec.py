@@ -247,3 +247,19 @@ def test_large_tasks_are_copied_whole(size):
         assert type(rebuilt) is type(argument)
         assert numpy.array_equal(numpy.frombuffer(rebuilt, dtype=numpy.uint8), array)
         del rebuilt
+
+
+def test_large_tasks_are_copied_whole_without_threads(monkeypatch):
+    """
+    A process that may not start threads, e.g. under a tight memory limit, copies every slice
+    itself
+    """
+    import threading
+
+    def refuse(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    array = numpy.random.default_rng(3).integers(0, 256, (17 << 20) + 5, dtype=numpy.uint8)
+    segment = Codec.encodeTask(tasks.echo, (array.tobytes(),), {})
+    assert Codec.decodeTask(segment.view)() == array.tobytes()
