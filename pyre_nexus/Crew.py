@@ -6,6 +6,7 @@
 
 # externals
 import collections
+import errno
 import functools
 import mmap
 import os
@@ -103,49 +104,54 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
 
         N.B.: this is an event handler; careful with its return value
         """
-        # read what arrived
-        alive = self._pull(team=team)
-        # go through the frames
-        for kind, _, status, _, body in self._frames(team=team):
-            # heartbeats only say my twin is alive
-            if kind == Wire.BEAT:
-                continue
-            # anything but a healthy registration
-            if kind != Wire.READY or status != self.crewcodes.healthy:
-                # is a twin that cannot work
-                team.lost(crew=self, reason=f"{self} sent a bad registration", suspect=False)
-                # so stop listening
+        # carefully: whatever escapes is dealt with here, so no task is left without an outcome
+        try:
+            # read what arrived
+            alive = self._pull(team=team)
+            # go through the frames
+            for kind, _, status, _, body in self._frames(team=team):
+                # heartbeats only say my twin is alive
+                if kind == Wire.BEAT:
+                    continue
+                # anything but a healthy registration
+                if kind != Wire.READY or status != self.crewcodes.healthy:
+                    # is a twin that cannot work
+                    team.lost(crew=self, reason=f"{self} sent a bad registration", suspect=False)
+                    # so stop listening
+                    return False
+                # learn where my twin lives; an id my recruiter gave me stays, since that is what
+                # the recruiter signals, and a twin must not be able to pick a target; a remote
+                # twin, which is never signalled by id, names itself
+                try:
+                    host, pid = Codec.decode(body)
+                    if not (isinstance(host, str) and isinstance(pid, int)):
+                        raise TypeError(f"expected a host name and a process id, not {host!r}, {pid!r}")
+                # a registration that is not one, whatever its unpickling raised
+                except BaseException as error:
+                    team.lost(crew=self, reason=f"{self} sent a bad registration: {error!r}", suspect=False)
+                    return False
+                self.host = host
+                if self.pid is None:
+                    self.pid = pid
+                # listen for reports from now on
+                self.dispatcher.whenReadReady(
+                    channel=channel, call=functools.partial(self.monitor, team=team)
+                )
+                # join the active roster
+                team.activate(crew=self)
+                # and stop waiting for a registration
                 return False
-            # learn where my twin lives; an id my recruiter gave me stays, since that is what
-            # the recruiter signals, and a twin must not be able to pick a target; a remote
-            # twin, which is never signalled by id, names itself
-            try:
-                host, pid = Codec.decode(body)
-                if not (isinstance(host, str) and isinstance(pid, int)):
-                    raise TypeError(f"expected a host name and a process id, not {host!r}, {pid!r}")
-            # a registration that is not one
-            except Exception as error:
-                team.lost(crew=self, reason=f"{self} sent a bad registration: {error!r}", suspect=False)
+            # if my twin is gone before it registered
+            if not alive:
+                # let the team know
+                team.lost(crew=self, reason=f"{self} closed its channel before it registered")
+                # and stop listening
                 return False
-            self.host = host
-            if self.pid is None:
-                self.pid = pid
-            # listen for reports from now on
-            self.dispatcher.whenReadReady(
-                channel=channel, call=functools.partial(self.monitor, team=team)
-            )
-            # join the active roster
-            team.activate(crew=self)
-            # and stop waiting for a registration
-            return False
-        # if my twin is gone before it registered
-        if not alive:
-            # let the team know
-            team.lost(crew=self, reason=f"{self} closed its channel before it registered")
-            # and stop listening
-            return False
-        # otherwise, keep waiting
-        return True
+            # otherwise, keep waiting
+            return True
+        # if the team could not take in what my twin sent
+        except BaseException as error:
+            return self._fail(team=team, error=error)
 
     def execute(self, team, task):
         """
@@ -176,92 +182,105 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
 
         N.B.: this is an event handler; careful with its return value
         """
-        # read what arrived
-        alive = self._pull(team=team)
-        # the task running before the reports
-        head = self.inflight[0] if self.inflight else None
-        # count the reports
-        reports = 0
-        # go through the frames
-        for kind, tid, crewstatus, taskstatus, body in self._frames(team=team):
-            # my twin let go of the shared memory of the task it just reported
-            if kind == Wire.RELEASE:
-                self._recycle(tid=tid)
-                continue
-            # which it says right after the report, or not at all
-            if self.lent is not None:
-                self.lent = None
-            # heartbeats only say my twin is alive
-            if kind == Wire.BEAT:
-                continue
-            # what my twin printed, with the stream in the first status byte
-            if kind == Wire.OUTPUT:
-                team.echo(crew=self, tid=tid, stream=crewstatus, data=body)
-                continue
-            # the news of a running task
-            if kind == Wire.PROGRESS:
-                team.advance(crew=self, tid=tid, body=body)
-                continue
-            # a report on the setup of this crew is a failed setup
-            if kind == Wire.REPORT and tid == 0:
-                # so this crew is no use, and none of its tasks started
-                team.lost(
-                    crew=self,
-                    reason=f"{self}: the initializer failed: {self._rebuild(body)}",
-                    suspect=False,
-                    unfit=True,
+        # the task whose report is being taken in, if any
+        task = None
+        # carefully: whatever escapes is dealt with here, so no task is left without an outcome
+        try:
+            # read what arrived
+            alive = self._pull(team=team)
+            # the task running before the reports
+            head = self.inflight[0] if self.inflight else None
+            # count the reports
+            reports = 0
+            # go through the frames
+            for kind, tid, crewstatus, taskstatus, body in self._frames(team=team):
+                # my twin let go of the shared memory of the task it just reported
+                if kind == Wire.RELEASE:
+                    self._recycle(tid=tid)
+                    continue
+                # which it says right after the report, or not at all
+                if self.lent is not None:
+                    self.lent = None
+                # heartbeats only say my twin is alive
+                if kind == Wire.BEAT:
+                    continue
+                # what my twin printed, with the stream in the first status byte
+                if kind == Wire.OUTPUT:
+                    team.echo(crew=self, tid=tid, stream=crewstatus, data=body)
+                    continue
+                # the news of a running task
+                if kind == Wire.PROGRESS:
+                    team.advance(crew=self, tid=tid, body=body)
+                    continue
+                # a report on the setup of this crew: a healthy one says the tasks can start now
+                if kind == Wire.REPORT and tid == 0 and crewstatus == self.crewcodes.healthy:
+                    # so the running task's clock starts over
+                    self.ready = True
+                    self.clock(team=team)
+                    continue
+                # and any other is a failed setup
+                if kind == Wire.REPORT and tid == 0:
+                    # so this crew is no use, and none of its tasks started
+                    team.lost(
+                        crew=self,
+                        reason=f"{self}: the initializer failed: {self._rebuild(body)}",
+                        suspect=False,
+                        unfit=True,
+                    )
+                    # and i'm done listening
+                    return False
+                # the oldest task in flight is the one reported, or my twin is confused
+                if kind != Wire.REPORT or not self.inflight or self.inflight[0].tid != tid:
+                    # which makes it useless
+                    team.lost(crew=self, reason=f"{self} sent a report out of order")
+                    # so stop listening
+                    return False
+                # take the task off the tasks in flight
+                task = self.inflight.popleft()
+                task.crew = None
+                reports += 1
+                # a task in shared memory may be followed by word that my twin let go of it
+                if type(task.payload) is Segment:
+                    self.lent = (task, task.payload)
+                # and assess the report
+                healthy = self.assess(
+                    channel=channel,
+                    team=team,
+                    task=task,
+                    crewstatus=crewstatus,
+                    taskstatus=taskstatus,
+                    result=body,
                 )
-                # and i'm done listening
+                # if i am not healthy any more
+                if not healthy:
+                    # i'm done listening
+                    return False
+            # if tasks were reported
+            if reports:
+                # tell the team how long they took
+                now = time.monotonic()
+                team.measure(elapsed=now - self.since, count=reports)
+                # count them, and the time i was busy with them
+                self.reported += reports
+                self.busy += now - self.since
+                self.since = now
+            # if the running task changed
+            if (self.inflight[0] if self.inflight else None) is not head:
+                # start the clock of the new one
+                self.clock(team=team)
+            # if my twin closed its end
+            if not alive:
+                # let the team know
+                team.lost(crew=self, reason=f"{self} closed its channel")
+                # and stop listening
                 return False
-            # the oldest task in flight is the one reported, or my twin is confused
-            if kind != Wire.REPORT or not self.inflight or self.inflight[0].tid != tid:
-                # which makes it useless
-                team.lost(crew=self, reason=f"{self} sent a report out of order")
-                # so stop listening
-                return False
-            # take the task off the tasks in flight
-            task = self.inflight.popleft()
-            task.crew = None
-            reports += 1
-            # a task in shared memory may be followed by word that my twin let go of it
-            if type(task.payload) is Segment:
-                self.lent = (task, task.payload)
-            # and assess the report
-            healthy = self.assess(
-                channel=channel,
-                team=team,
-                task=task,
-                crewstatus=crewstatus,
-                taskstatus=taskstatus,
-                result=body,
-            )
-            # if i am not healthy any more
-            if not healthy:
-                # i'm done listening
-                return False
-        # if tasks were reported
-        if reports:
-            # tell the team how long they took
-            now = time.monotonic()
-            team.measure(elapsed=now - self.since, count=reports)
-            # count them, and the time i was busy with them
-            self.reported += reports
-            self.busy += now - self.since
-            self.since = now
-        # if the running task changed
-        if (self.inflight[0] if self.inflight else None) is not head:
-            # start the clock of the new one
-            self.clock(team=team)
-        # if my twin closed its end
-        if not alive:
-            # let the team know
-            team.lost(crew=self, reason=f"{self} closed its channel")
-            # and stop listening
-            return False
-        # otherwise, refill my pipeline
-        team.schedule(crew=self)
-        # and keep listening
-        return True
+            # otherwise, refill my pipeline
+            team.schedule(crew=self)
+            # and keep listening
+            return True
+        # if the team could not take in what my twin sent
+        except BaseException as error:
+            return self._fail(team=team, error=error, task=task)
 
     def assess(self, channel, team, task, **kwds):
         """
@@ -287,12 +306,13 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
                 origin = payload.view if type(payload) is Segment else None
                 try:
                     value = Codec.decode(result, origin=origin)
-                # if that fails, the team cannot hold the result
-                except Exception as error:
+                # if that fails, in whatever way, the team cannot hold the result
+                except BaseException as error:
                     team.abandon(
                         task=task,
                         error=exceptions.UnpicklableResult(
-                            what=f"the result of {task.label} back in the team", error=repr(error)
+                            what=f"the result of {task.label} back in the team",
+                            error=exceptions.describe(error),
                         ),
                     )
                 # otherwise
@@ -572,21 +592,24 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         # shared memory, go back as references to them
         try:
             body = Codec.encode(result, origin=kwds.get("origin"))
-        # if that is impossible
-        except Codec.unpicklable as error:
+        # if that is impossible, in whatever way: pickling runs the code of the result, which
+        # may raise anything, and the process is still sound
+        except BaseException as error:
             # a result that can't travel
             if taskstatus == self.taskcodes.completed:
                 # becomes an error that can
                 problem = exceptions.UnpicklableResult(
-                    what="the result of the task", error=f"{type(error).__name__}: {error}"
+                    what="the result of the task", error=exceptions.describe(error)
                 )
                 text = ""
             # an error that can't travel
             else:
-                # is described instead
+                # is described instead, naming what stopped it
                 failure, text = result
                 problem = exceptions.TaskAborted(
-                    kind=type(failure).__qualname__, message=str(failure), traceback=text
+                    kind=type(failure).__qualname__,
+                    message=f"{exceptions.message(failure)} (it could not be sent back: {exceptions.describe(error)})",
+                    traceback=text,
                 )
             # either way, the task aborted
             taskstatus = self.taskcodes.aborted
@@ -664,6 +687,8 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         self.alarm = None
         self.draining = False
         self.notes = None
+        # whether my twin is through with the team's initializer, so tasks can start
+        self.ready = False
         # the last task reported that came in shared memory, with that memory, until my twin
         # says whether it let go of it
         self.lent = None
@@ -717,14 +742,55 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         """
         Extract the complete frames, treating a garbled stream as a closed channel
         """
-        # carefully
+        # carefully; a frame too large for me is dealt with by my handlers
         try:
             return self.wire.frames()
-        # if my twin sent something i cannot accept, or announced shared memory it never sent
-        except (Wire.Oversized, OSError) as error:
+        # if my twin announced shared memory it never sent
+        except OSError as error:
             # it is no twin of mine
             self.warning.log(f"{self}: {error}")
             return [(None, 0, 0, 0, b"")]
+
+    def _fail(self, team, error, task=None):
+        """
+        The team could not take in what my twin sent, because of {error}: give the task whose
+        report it was its outcome, let me go, and pass on what is not an {Exception}, e.g. a
+        {SystemExit} raised by code the report ran
+        """
+        # a frame larger than i accept was dropped unread, and my channel cannot go on past it
+        if isinstance(error, Wire.Oversized):
+            # if it is the report of the task running
+            head = self.inflight[0] if self.inflight else None
+            if head is not None and head.tid == error.tid and not head.done():
+                # that task gets the reason
+                self.inflight.popleft()
+                head.crew = None
+                team.abandon(
+                    task=head,
+                    error=exceptions.FrameTooLarge(
+                        what=f"the report of {head.label}", size=error.size, limit=error.limit
+                    ),
+                )
+            # and i am let go; whatever else i hold never started, or is blamed if it did
+            self.failure = str(error)
+            team.lost(crew=self, reason=f"{self}: {error}", suspect=head is None or head.tid != error.tid)
+            return False
+        # the task whose report it was gets the reason
+        reason = exceptions.describe(error)
+        if task is not None and not task.done():
+            team.abandon(task=task, error=exceptions.Mishandled(what=f"the report of {task.label}", error=reason))
+        # an error of the team's is worth a look
+        if isinstance(error, Exception):
+            self.warning.line(f"{self}: the team failed while it took in its reports")
+            self.warning.log("".join(traceback.format_exception(error)))
+        # i am let go, and the task i was running is blamed as if i had died
+        self.failure = f"the team failed while it took in its reports: {reason}"
+        team.lost(crew=self, reason=f"{self}: {self.failure}")
+        # what is not an error goes on to the caller, now that the books are straight
+        if not isinstance(error, Exception):
+            raise error
+        # and i'm done listening
+        return False
 
     def _recycle(self, tid):
         """
@@ -745,14 +811,19 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         """
         Rebuild the error of a failed task, with the worker's traceback as its cause
         """
-        # carefully, since the error may not be rebuildable here
+        # carefully, since the error may not be rebuildable here, and unpickling runs code that
+        # may raise anything, {SystemExit} included
         try:
             error, text = Codec.decode(body)
+            # what raised in the worker must be something the caller can raise
+            if not isinstance(error, BaseException):
+                raise TypeError(f"{type(error).__qualname__} is not an exception")
         # if it isn't
-        except Exception as problem:
+        except BaseException as problem:
             # say so
             return exceptions.TaskAborted(
-                kind="an exception", message=f"that the team could not unpickle: {problem!r}"
+                kind="an exception",
+                message=f"that the team could not unpickle: {exceptions.describe(problem)}",
             )
         # attach the traceback
         if text:
@@ -772,8 +843,16 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
             alive = False
         # note when
         self.heard = time.monotonic()
+        # extract the frames; one this process cannot map for lack of memory, e.g. a task too
+        # large for its limit, ends it, with the exit status that tells the team why
+        try:
+            frames = self.wire.frames()
+        except (MemoryError, OSError) as error:
+            if isinstance(error, MemoryError) or error.errno == errno.ENOMEM:
+                os._exit(exceptions.Casualty.starved)
+            raise
         # go through the frames
-        for frame in self.wire.frames():
+        for frame in frames:
             # note the revocations right away, so they catch the tasks they are about
             if frame[0] == Wire.REVOKE:
                 self.revoked.add(frame[1])
@@ -803,6 +882,8 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         # assume all goes well
         crewstatus = self.crewcodes.healthy
         taskstatus = self.taskcodes.completed
+        # who i am, so a copy the task forked that returns here does not report too
+        me = os.getpid()
         # the task is mine to announce
         self.current = tid
         Crew.working.crew = self
@@ -834,22 +915,31 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
             crewstatus = self.crewcodes.damaged
             text = traceback.format_exc()
             result = (
-                exceptions.TaskAborted(kind=type(error).__name__, message=str(error), traceback=text),
+                exceptions.TaskAborted(kind=type(error).__name__, message=exceptions.message(error), traceback=text),
                 text,
             )
-        # anything else
-        except Exception as error:
+        # anything else, e.g. {asyncio.CancelledError}, which leaves the process sound, goes
+        # back as itself, as {concurrent.futures} does
+        except BaseException as error:
             taskstatus = self.taskcodes.aborted
             result = (error, traceback.format_exc())
         # drop the traceback's hold on the task's frames
         finally:
             task = None
             Crew.working.crew = None
+            # a copy of me that the task forked and that came back here shares my channel, and
+            # would report for me and take my next tasks: it leaves at once, quietly
+            if os.getpid() != me:
+                os._exit(0)
         # what the task printed, and its last news, go before its report
         if self.output is not None:
             self.output.drain()
         if self.news is not None:
-            self.wire.post(kind=Wire.PROGRESS, tid=tid, body=Codec.encode(self.news[0]))
+            # news that cannot travel is dropped: the task is over, and its report says more
+            try:
+                self.wire.post(kind=Wire.PROGRESS, tid=tid, body=Codec.encode(self.news[0]))
+            except BaseException:
+                pass
             self.news = None
         self.current = 0
         # report; a task that came in shared memory may have its result refer to it
@@ -910,6 +1000,10 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
             self.transmit()
             # and say so
             return False
+        # tell the team, so the clock of the first task starts now
+        self.wire.post(
+            kind=Wire.REPORT, tid=0, first=self.crewcodes.healthy, second=self.taskcodes.completed
+        )
         # all good
         return True
 

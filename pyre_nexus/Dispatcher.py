@@ -5,6 +5,7 @@
 
 
 # externals
+import collections
 import errno
 import heapq
 import itertools
@@ -32,8 +33,14 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
     {future.result()}, can drive the loop from plain synchronous code or from inside a handler
     of a loop that is already running. Alarms live in a heap and {alarm} returns a handle whose
     {cancel} takes the alarm out, so a deadline per task costs O(log n) and leaves nothing
-    behind when the task finishes in time
+    behind when the task finishes in time. User code that a handler would run, e.g. the done
+    callbacks of the futures it settles, is {defer}red to the end of the pass, where no handler
+    is halfway through: there it may wait on other futures, shut its team down, or raise
     """
+
+    # the calls put off until the handlers of the pass that is running are done; shared by
+    # every loop, since a handler of one may settle the futures of a team on another
+    later = collections.deque()
 
     # interface
     @pyre.export
@@ -48,11 +55,22 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
             alarm=Alarm(owner=self, handler=call), due=time.monotonic() + seconds(interval)
         )
 
+    @classmethod
+    def defer(cls, call):
+        """
+        Invoke {call()} once the handlers of the pass that is running are done
+        """
+        cls.later.append(call)
+
     def step(self, timeout=None):
         """
         Wait at most {timeout} seconds for events, handle the ones that arrived and the alarms
         that came due; return {False} when there is nothing left to wait for
         """
+        # calls left over from a pass where one of them raised are this pass
+        if self.later:
+            self.catchup()
+            return True
         # when the next alarm is due
         due = self.poll()
         # if there is nothing to watch and no alarm
@@ -100,8 +118,22 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
             raise
         # otherwise, raise what arrived meanwhile
         Interrupts.release()
+        # now the calls the handlers put off
+        if self.later:
+            self.catchup()
         # all done
         return True
+
+    def catchup(self):
+        """
+        Invoke the calls that handlers put off; what one of them raises goes to my caller, and
+        the rest wait for the next pass
+        """
+        later = self.later
+        while later:
+            later.popleft()()
+        # all done
+        return
 
     @pyre.export
     def watch(self):

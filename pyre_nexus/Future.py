@@ -6,6 +6,7 @@
 
 # externals
 import concurrent.futures
+import functools
 import threading
 # the states of futures
 from concurrent.futures._base import (
@@ -16,7 +17,9 @@ from concurrent.futures._base import (
     FINISHED,
 )
 
-# my errors
+# my parts
+from .Dispatcher import Dispatcher
+from .Interrupts import Interrupts
 from .exceptions import Cancelled
 
 
@@ -197,12 +200,12 @@ class Future(concurrent.futures.Future):
         """
         # save it
         self.progress = news
-        # and tell the listeners, without letting one bring the event loop down
-        for listener in self.listeners or ():
-            try:
-                listener(self, news)
-            except Exception:
-                concurrent.futures._base.LOGGER.exception("exception calling progress callback for %r", self)
+        # and tell the listeners, once no handler is halfway through, if one is running
+        if self.listeners:
+            if Interrupts.depth:
+                Dispatcher.defer(functools.partial(self._announce, news=news))
+            else:
+                self._announce(news=news)
         # all done
         return
 
@@ -363,11 +366,29 @@ class Future(concurrent.futures.Future):
             self._state = state
         # my team keeps the books
         self.team.ledger.settle(self)
-        # invoke the callbacks; the base class logs and swallows their errors, so a buggy
-        # callback cannot bring the event loop down
-        self._invoke_callbacks()
+        # invoke the callbacks, which are user code: a handler that settles me puts them off
+        # until the handlers of its pass are done, so they may wait on other futures or shut
+        # my team down, and whatever they raise leaves no task halfway through; the base class
+        # logs and swallows their errors, and lets the others, e.g. {SystemExit}, through
+        if self._done_callbacks:
+            if Interrupts.depth:
+                Dispatcher.defer(self._invoke_callbacks)
+            else:
+                self._invoke_callbacks()
         # all done
         return True
+
+    def _announce(self, news):
+        """
+        Hand the progress report {news} to my listeners, logging what they raise
+        """
+        for listener in self.listeners:
+            try:
+                listener(self, news)
+            except Exception:
+                concurrent.futures._base.LOGGER.exception("exception calling progress callback for %r", self)
+        # all done
+        return
 
 
 # end of file

@@ -202,7 +202,7 @@ class Wire:
             # check the size
             if self.limit is not None and size > self.limit:
                 # this is not a conversation i can have
-                raise self.Oversized(size=size, limit=self.limit)
+                raise self.Oversized(size=size, limit=self.limit, tid=tid)
             # if the body is not all there
             if available - position - hsize < size:
                 # wait for the rest
@@ -219,7 +219,7 @@ class Wire:
                     raise ConnectionError("a frame announced shared memory on a wire without a side channel")
                 # gets mapped
                 kind &= ~self.SHARED
-                body = self.receive()
+                body = self.receive(tid=tid)
             # record the frame
             frames.append((kind, tid, first, second, body))
         # drop what was consumed
@@ -246,9 +246,10 @@ class Wire:
         # all done
         return
 
-    def receive(self):
+    def receive(self, tid=0):
         """
-        Map the shared memory file that a frame announced; its contents are the frame's body
+        Map the shared memory file that a frame about task {tid} announced; its contents are the
+        frame's body
         """
         # get the file, which was sent before the frame that announced it
         _, fds, _, _ = socket.recv_fds(self.side, 1, 1)
@@ -262,7 +263,7 @@ class Wire:
             size = os.fstat(fd).st_size
             # check it
             if self.limit is not None and size > self.limit:
-                raise self.Oversized(size=size, limit=self.limit)
+                raise self.Oversized(size=size, limit=self.limit, tid=tid)
             # only large bodies travel this way; an empty file, which cannot be mapped, is a
             # broken conversation
             if size == 0:
@@ -299,8 +300,12 @@ class Wire:
         A frame announced a body larger than this wire accepts
         """
 
-        def __init__(self, size, limit):
+        def __init__(self, size, limit, tid=0):
             super().__init__(f"a frame of {size} bytes exceeds the limit of {limit} bytes")
+            # what the frame was, so its task can be told
+            self.size = size
+            self.limit = limit
+            self.tid = tid
 
     # meta-methods
     def __init__(self, channel, limit=None, side=None, lock=None):
@@ -414,11 +419,11 @@ class Wire:
         # get the inbox
         inbox = self.inbox
         hsize = self.header.size
-        # check the size
-        if self.limit is not None and size > self.limit:
-            raise self.Oversized(size=size, limit=self.limit)
         # decode the header
         _, tid, kind, first, second = self.header.unpack_from(inbox)
+        # check the size
+        if self.limit is not None and size > self.limit:
+            raise self.Oversized(size=size, limit=self.limit, tid=tid)
         self.large_header = (kind, tid, first, second)
         # make room for the body in an anonymous mapping, whose pages the kernel provides as
         # they are written, so a header alone commits no memory for the body it announces

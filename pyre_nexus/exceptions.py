@@ -21,6 +21,27 @@ import pyre.nexus.exceptions
 from pyre.units.Dimensional import Dimensional
 
 
+# rendering
+def message(error):
+    """
+    The message of {error}, even when its {__str__} fails
+    """
+    # carefully, since its message is user code
+    try:
+        return str(error)
+    except Exception as problem:
+        return f"<its message could not be rendered: {type(problem).__qualname__}>"
+
+
+def describe(error):
+    """
+    {error} as its type and message, for messages about it
+    """
+    text = message(error)
+    kind = type(error).__qualname__
+    return f"{kind}: {text}" if text else kind
+
+
 # the base
 class NexusError(pyre.nexus.exceptions.NexusError):
     """
@@ -122,6 +143,9 @@ class Casualty(NexusError):
         # all done
         return
 
+    # the exit status of a worker that could not map a frame it was sent for lack of memory
+    starved = 71
+
     @staticmethod
     def size(count):
         """
@@ -155,6 +179,9 @@ class Casualty(NexusError):
             hint = ", e.g. by the out-of-memory killer" if -status == signal.SIGKILL else ""
             # and render
             return f"killed by signal {-status} ({name}){hint}"
+        # the exit of a worker that could not take in what it was sent
+        if status == Casualty.starved:
+            return "it ran out of memory while it received the task"
         # an exit
         return f"exited with status {status}"
 
@@ -223,6 +250,47 @@ class UnpicklableResult(MarshalingError):
     """
     The task ran, but its result could not be pickled; the worker carries on
     """
+
+
+class FrameTooLarge(NexusError):
+    """
+    What a worker sent about the task, e.g. its result, is larger than the team accepts from
+    that crew (the recruiter's {maxframe}); it was dropped before any of it was read, and the
+    crew was let go, since its channel cannot go on past it
+    """
+
+    # meta-methods
+    def __init__(self, what="a report", size=0, limit=0, **kwds):
+        # build the description
+        description = (
+            f"{what} is {size} bytes, more than the {limit} bytes the team accepts in one frame "
+            f"(the recruiter's maxframe trait); it was dropped unread"
+        )
+        # chain up
+        super().__init__(description=description, **kwds)
+        # save
+        self.size = size
+        self.limit = limit
+        # all done
+        return
+
+
+class Mishandled(NexusError):
+    """
+    The team itself failed while it took in what a crew reported about the task, e.g. it ran
+    out of memory; the crew was let go, so no report of it is half read
+    """
+
+    # meta-methods
+    def __init__(self, what="a report", error="", **kwds):
+        # build the description
+        description = f"the team failed while it took in {what}: {error}"
+        # chain up
+        super().__init__(description=description, **kwds)
+        # save
+        self.reason = error
+        # all done
+        return
 
 
 class ConfigurationError(NexusError, ValueError):

@@ -611,3 +611,122 @@ def mute(seconds):
 
 
 # end of output and progress tasks
+
+
+# values that fight back: what pickling or unpickling them runs raises, or what they raise is
+# not an ordinary exception
+class HostileReduce:
+    """
+    A value whose pickling raises an exception of the type named {kind}
+    """
+
+    def __init__(self, kind):
+        self.kind = kind
+
+    def __reduce__(self):
+        import builtins
+
+        raise getattr(builtins, self.kind)(f"pickling refused with {self.kind}")
+
+
+class HostileUnpickle:
+    """
+    A value that pickles fine and whose unpickling in the team raises {SystemExit}
+    """
+
+    def __reduce__(self):
+        return (sys.exit, (3,))
+
+
+class HostileImpostor(Exception):
+    """
+    An exception that unpickles as something that is not one
+    """
+
+    def __reduce__(self):
+        return (int, (5,))
+
+
+class HostileMute(Exception):
+    """
+    An exception whose message cannot be rendered
+    """
+
+    def __str__(self):
+        raise RuntimeError("no message for you")
+
+
+class HostileBase(BaseException):
+    """
+    A {BaseException} that is neither an exit nor an interrupt
+    """
+
+
+def hostile_result(kind):
+    """
+    Return a value that fails to pickle with an exception of type {kind}
+    """
+    return HostileReduce(kind)
+
+
+def hostile_raise(kind):
+    """
+    Raise something unusual, as named by {kind}
+    """
+    import asyncio
+
+    if kind == "cancelled":
+        raise asyncio.CancelledError("the task was told to stop")
+    if kind == "base":
+        raise HostileBase("a base exception")
+    if kind == "mute":
+        raise HostileMute()
+    if kind == "impostor":
+        raise HostileImpostor("unpickles as a number")
+    if kind == "unpicklable":
+        raise ValueError(HostileReduce("RuntimeError"))
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+def hostile_unpickle():
+    """
+    Return a value whose unpickling in the team raises {SystemExit}
+    """
+    return HostileUnpickle()
+
+
+def hostile_big(size):
+    """
+    Return {size} bytes
+    """
+    return b"x" * size
+
+
+# end of hostile values
+
+
+# tasks that misbehave with processes and time
+def fork_both_return(value):
+    """
+    Fork, and let both copies return {value}, tagged with who they are
+    """
+    child = os.fork()
+    return (value, "child" if child == 0 else "parent")
+
+
+def hang_forever():
+    """
+    An initializer that never finishes
+    """
+    while True:
+        time.sleep(1)
+
+
+def nbytes(data):
+    """
+    The size of {data}
+    """
+    return len(data)
+
+
+# end of process and time tasks

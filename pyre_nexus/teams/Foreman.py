@@ -216,6 +216,8 @@ class Foreman(Plain, Peer, implements=Team):
         # move it to the active roster
         crew.state = crew.active
         crew.joined = time.monotonic()
+        # without an initializer, its tasks start as soon as they arrive
+        crew.ready = self.policy.setup is None
         # tell it what to do with its output: send it to me, or discard it
         crew.wire.post(kind=Wire.CAPTURE, first=int(self.policy.output == "discard"))
         # if there is an initializer
@@ -316,8 +318,9 @@ class Foreman(Plain, Peer, implements=Team):
         # decode the news, and hand it to the future
         try:
             task.set_progress(Codec.decode(body))
-        # a report that does not decode here is the task's problem, not the team's
-        except Exception as error:
+        # a report that does not decode here, whatever its unpickling raised, is the task's
+        # problem, not the team's
+        except BaseException as error:
             crew.warning.log(f"{crew}: {task.label}: a progress report that does not decode: {error!r}")
         # all done
         return
@@ -391,8 +394,18 @@ class Foreman(Plain, Peer, implements=Team):
 
         N.B.: this is an alarm handler; returning {None} keeps it from being rescheduled
         """
+        # if the crew never finished its initializer, the task never started
+        if crew.state == crew.active and not crew.ready and crew.inflight and crew.inflight[0] is task:
+            # the crew is no use, and the task waits for another
+            self.lost(
+                crew=crew,
+                reason=f"{crew}: the initializer did not finish within the {task.deadline} s deadline of {task.label}",
+                suspect=False,
+                unfit=True,
+            )
+            self.recruiter.kill(team=self, crew=crew)
         # if the task is still running there
-        if crew.inflight and crew.inflight[0] is task and not task.done():
+        elif crew.inflight and crew.inflight[0] is task and not task.done():
             # take it off
             crew.inflight.popleft()
             task.crew = None
@@ -495,24 +508,30 @@ class Foreman(Plain, Peer, implements=Team):
             # get it
             task = crew.inflight.popleft()
             task.crew = None
-            # a task whose frame never fully went out never started
-            if not task.done() and crew.sent is not None and task.mark > crew.sent:
-                # so it goes back to the queue, blameless
-                self.putback(task=task)
             # if nobody settled it yet
-            elif not task.done():
-                # it is a suspect
+            if not task.done():
+                # it is a suspect, even if its frame never fully went out: a crew that dies
+                # while it receives a task, e.g. one too large for its memory, would otherwise
+                # be replaced without end
                 task.deaths += 1
+                undelivered = crew.sent is not None and task.mark > crew.sent
                 # give it another chance, if it has one
                 if task.deaths < self.policy.casualties:
                     self.ledger.rerun += 1
                     self.putback(task=task)
-                # otherwise, blame it
+                # otherwise, blame it, with the limit that likely ended a crew it never reached
                 else:
                     self.abandon(
                         task=task,
                         error=exceptions.Casualty(
-                            crew=str(crew), pid=crew.pid, status=status, task=task.label, link=crew.failure
+                            crew=str(crew),
+                            pid=crew.pid,
+                            status=status,
+                            task=task.label if not undelivered else f"{task.label}, which it was still receiving",
+                            link=crew.failure,
+                            memory=getattr(self.recruiter, "memory", 0)
+                            if undelivered or status == exceptions.Casualty.starved
+                            else 0,
                         ),
                     )
         # anything behind it never started
@@ -590,6 +609,10 @@ class Foreman(Plain, Peer, implements=Team):
         """
         Recruit as many crews as the work needs
         """
+        # a closed team with nothing left to do recruits nobody, e.g. after its only task was
+        # cancelled before its crew came up
+        if self.closed and not self.busy():
+            return
         # how many
         count = self.vacancies()
         # if none
