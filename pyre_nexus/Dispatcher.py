@@ -22,6 +22,7 @@ from pyre.ipc.SelectorPSL import SelectorPSL
 
 # my parts
 from .Interrupts import Interrupts
+from .exceptions import ArgumentError
 
 
 # declaration
@@ -47,13 +48,12 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
     def alarm(self, interval, call):
         """
         Schedule {call} to be invoked after {interval} elapses; {interval} is a quantity with
-        units of time, or a number of seconds. The handler is called with {timestamp=} and
-        returns the interval to the next invocation, or {None} to be done
+        units of time, or a number of seconds, 0 or more; an infinite one never elapses. The
+        handler is called with {timestamp=} and returns the interval to the next invocation, by
+        the same rules, or {None} to be done
         """
         # arm it and hand the caller the means to take it back
-        return self._push(
-            alarm=Alarm(owner=self, handler=call), due=time.monotonic() + seconds(interval)
-        )
+        return self._schedule(alarm=Alarm(owner=self, handler=call), interval=interval)
 
     @classmethod
     def defer(cls, call):
@@ -304,7 +304,7 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
             if interval:
                 # re-arm it
                 alarm.handler = handler
-                self._push(alarm=alarm, due=time.monotonic() + seconds(interval))
+                self._schedule(alarm=alarm, interval=interval)
         # all done
         return
 
@@ -340,6 +340,26 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
         channel.log()
         # the handler is not kept
         return False
+
+    def _schedule(self, alarm, interval):
+        """
+        Put {alarm} on the heap, {interval} from now; returns it
+        """
+        # in seconds; a NaN on the heap would leave every alarm behind it out of order
+        delay = seconds(interval)
+        if not delay >= 0:
+            raise ArgumentError(
+                call="Dispatcher.alarm",
+                argument="interval",
+                value=interval,
+                accepted="a number of seconds or a time, e.g. 500*ms, 0 or more; inf for never",
+            )
+        # an alarm that never goes off is as good as spent, and stays off the heap
+        if delay == math.inf:
+            alarm.handler = None
+            return alarm
+        # arm it
+        return self._push(alarm=alarm, due=time.monotonic() + delay)
 
     def _push(self, alarm, due):
         """
@@ -381,6 +401,27 @@ def seconds(interval):
         return math.nan
     # a quantity of anything else does not convert to a number
     return float(value) if isinstance(value, (int, float)) else math.nan
+
+
+# what a timeout may be
+TIMEOUT = "None or inf to wait without limit, or a number of seconds, 0 or more; 0 looks without waiting"
+
+
+def limit(value, call, argument="timeout", accepted=TIMEOUT):
+    """
+    Check {value}, the {argument} of {call}, a limit in seconds or a quantity of time: returns
+    it in seconds, or {None} for no limit, which {None} and infinity mean; a negative one, NaN
+    or anything that is not a time raises {ArgumentError}, which says what is {accepted}
+    """
+    # no limit
+    if value is None:
+        return None
+    # in seconds; NaN for anything that is not a time, which fails the comparison below
+    interval = seconds(value)
+    if not interval >= 0:
+        raise ArgumentError(call=call, argument=argument, value=value, accepted=accepted)
+    # an infinite one is no limit
+    return None if interval == math.inf else interval
 
 
 # the stand-in for the kernel selector of a closed dispatcher

@@ -21,6 +21,8 @@ from concurrent.futures._base import (
 from .Dispatcher import Dispatcher
 from .Interrupts import Interrupts
 from .exceptions import Cancelled
+# my parts
+from .Dispatcher import limit
 
 
 # the states in which a future has its outcome
@@ -34,7 +36,8 @@ class Future(concurrent.futures.Future):
     """
     The outcome of a task handed to a team: a {concurrent.futures.Future} that knows its team
 
-    {result()} and {exception()} drive the team's event loop until the outcome arrives, so
+    {result()} and {exception()} drive the team's event loop until the outcome arrives, or for
+    at most {timeout} seconds: {None} or infinity for no limit, 0 to look without waiting; so
     they work from plain synchronous code as well as from inside a handler of a loop that is
     already running; {cancel()} works on running tasks too, by killing the worker that runs it.
     Every future ends in exactly one of: a result, an exception, or cancelled
@@ -82,7 +85,7 @@ class Future(concurrent.futures.Future):
         Wait at most {timeout} seconds for the outcome; return the result or raise the error
         """
         # drive the loop until i'm done
-        self._await(timeout=timeout)
+        self._await(timeout=timeout, call="Future.result")
         # if i was cancelled
         if self._state is not FINISHED:
             # say why
@@ -99,7 +102,7 @@ class Future(concurrent.futures.Future):
         Wait at most {timeout} seconds for the outcome; return the error, or {None} on success
         """
         # drive the loop until i'm done
-        self._await(timeout=timeout)
+        self._await(timeout=timeout, call="Future.exception")
         # if i was cancelled
         if self._state is not FINISHED:
             # say why
@@ -328,10 +331,14 @@ class Future(concurrent.futures.Future):
         return condition
 
     # implementation details
-    def _await(self, timeout):
+    def _await(self, timeout, call):
         """
-        Drive my team's loop until i'm done, or {timeout} seconds pass
+        Drive my team's loop until i'm done, or {timeout} seconds pass; {call} is the method
+        that waits, for the error that refuses a bad {timeout}
         """
+        # a bad timeout is refused even when there is nothing to wait for
+        if timeout is not None:
+            limit(timeout, call=call)
         # if i'm not done
         if self._state not in _DONE:
             # have my team drive its loop until i am

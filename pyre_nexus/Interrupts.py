@@ -7,6 +7,7 @@
 # externals
 import signal
 import threading
+import weakref
 
 
 # declaration
@@ -18,28 +19,55 @@ class Interrupts:
     a handler that is settling a task, that would leave the task without an outcome. So while
     handlers run, a signal is only noted, and raised when the pass is over, where nothing is half
     done; between passes, e.g. while the loop waits, it is raised at once. SIGTERM becomes
-    {SystemExit}, so it unwinds through the exit handlers as Ctrl-C does
+    {SystemExit}, so it unwinds through the exit handlers as Ctrl-C does. Once the last team
+    that took the signals over is done, they get back the handling they had
     """
 
     # how many passes are running their handlers, which a dispatcher counts up as it starts
     # them, and the signal that arrived meanwhile
     depth = 0
     pending = None
+    # the handlers i replaced, by signal, and the teams that need me
+    replaced = {}
+    holders = weakref.WeakSet()
 
     # interface
     @classmethod
-    def install(cls):
+    def install(cls, team):
         """
-        Take over SIGINT and SIGTERM, unless the application handles them itself or this is not
-        the main thread, which alone may
+        Take over SIGINT and SIGTERM for {team}, unless the application handles them itself or
+        this is not the main thread, which alone may
         """
         # only the main thread may set handlers
         if threading.current_thread() is not threading.main_thread():
             return
+        # the team needs me until it is done
+        cls.holders.add(team)
         # take over the signals that still have python's default handling
         for number, default in ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, signal.SIG_DFL)):
             if signal.getsignal(number) == default:
-                signal.signal(number, cls.handle)
+                cls.replaced[number] = signal.signal(number, cls.handle)
+        # all done
+        return
+
+    @classmethod
+    def uninstall(cls, team):
+        """
+        {team} is done; if it was the last one that needed me, give SIGINT and SIGTERM back the
+        handling they had, unless the application has handled them itself since
+        """
+        # one fewer
+        cls.holders.discard(team)
+        # if others still need me, or this is not the main thread, which alone may set handlers
+        if cls.holders or threading.current_thread() is not threading.main_thread():
+            # leave the handlers in place
+            return
+        # put back the ones i replaced, where mine is still in place
+        for number, handler in cls.replaced.items():
+            if signal.getsignal(number) == cls.handle:
+                signal.signal(number, handler)
+        # and forget them
+        cls.replaced.clear()
         # all done
         return
 

@@ -314,6 +314,29 @@ class ConfigurationError(NexusError, ValueError):
         return
 
 
+class ArgumentError(NexusError, ValueError, TypeError):
+    """
+    A call was handed an argument it cannot work with, e.g. a negative or NaN timeout; it is a
+    {ValueError} and a {TypeError}, what the standard library raises for a bad value and for
+    one of the wrong kind
+    """
+
+    # meta-methods
+    def __init__(self, call="call", argument="argument", value=None, accepted="", **kwds):
+        # build the description; quantities show as they are written, e.g. -1.0*s
+        shown = str(value) if isinstance(value, Dimensional) else value
+        description = f"{call}: bad value {shown!r} for {argument}; expected {accepted}"
+        # chain up
+        super().__init__(description=description, **kwds)
+        # save
+        self.call = call
+        self.argument = argument
+        self.value = value
+        self.accepted = accepted
+        # all done
+        return
+
+
 class TeamClosed(NexusError, RuntimeError):
     """
     Work was submitted to a team that has been shut down

@@ -9,11 +9,13 @@ The event loop: one pass at a time, cancellable alarms in a heap
 """
 
 # externals
+import math
 import os
 import time
 
 import pyre
-from pyre.units.SI import second, milli
+import pytest
+from pyre.units.SI import meter, milli, second
 
 # the package
 import pyre_nexus
@@ -71,6 +73,64 @@ def test_rearming():
     dispatcher.alarm(interval=0.001, call=tick)
     dispatcher.watch()
     assert len(calls) == 5
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("interval", [-1, -1 * second, math.nan, math.nan * second, "soon", None, 3 * meter])
+def test_bad_alarms_are_refused(interval):
+    """
+    An alarm a negative or NaN interval from now, or one that is not a time, is refused with an
+    {ArgumentError} that names the value and what is accepted; the other alarms keep their order
+    """
+    dispatcher = pyre_nexus.dispatcher()
+    fired = []
+    for delay in (0.02, 0.01):
+        dispatcher.alarm(interval=delay, call=lambda timestamp, delay=delay: fired.append(delay))
+    with pytest.raises(ValueError) as info:
+        dispatcher.alarm(interval=interval, call=lambda timestamp: fired.append("bad"))
+    assert isinstance(info.value, pyre_nexus.exceptions.ArgumentError)
+    assert "interval" in str(info.value) and "0 or more" in str(info.value)
+    dispatcher.watch()
+    assert fired == [0.01, 0.02]
+
+
+@pytest.mark.timeout(10)
+def test_bad_rearming_is_refused():
+    """
+    A handler that asks to be called again after NaN seconds gets an {ArgumentError} out of the
+    pass that raised it, and is not called again; the other alarms fire in order
+    """
+    dispatcher = pyre_nexus.dispatcher()
+    fired = []
+
+    def bad(timestamp):
+        fired.append("bad")
+        return math.nan
+
+    dispatcher.alarm(interval=0.001, call=bad)
+    for delay in (0.03, 0.02):
+        dispatcher.alarm(interval=delay, call=lambda timestamp, delay=delay: fired.append(delay))
+    with pytest.raises(pyre_nexus.exceptions.ArgumentError, match="interval"):
+        while dispatcher.step():
+            pass
+    dispatcher.watch()
+    assert fired == ["bad", 0.02, 0.03]
+
+
+@pytest.mark.timeout(10)
+def test_alarm_at_infinity_never_fires():
+    """
+    An alarm an infinite interval from now never goes off, keeps the loop waiting for nothing,
+    and cancels harmlessly
+    """
+    dispatcher = pyre_nexus.dispatcher()
+    fired = []
+    never = dispatcher.alarm(interval=math.inf * second, call=lambda timestamp: fired.append("never"))
+    dispatcher.alarm(interval=0.01, call=lambda timestamp: fired.append("soon"))
+    dispatcher.watch()
+    assert fired == ["soon"]
+    never.cancel()
+    assert dispatcher.step(timeout=0) is False
 
 
 def test_cancelled_alarms_do_not_pile_up():

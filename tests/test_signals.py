@@ -21,6 +21,8 @@ whose tasks started processes of their own, gets SIGKILL, SIGINT or SIGTERM
   pass is over, so no task is left half settled, even in a session that carries on after Ctrl-C
 - SIGTERM: a team that recruits in the main thread, where SIGTERM would end the process at
   once, makes it raise SystemExit instead, so it gets the orderly exit SIGINT gets
+- once the last team that took SIGINT and SIGTERM over is done, the host's handling is back: a
+  SIGTERM then kills the process, or reaches the host's own handler, which no team replaced
 
 The team runs in a script of its own, which reports, from an atexit handler registered before
 pyre_nexus is imported (so it runs after the team's, atexit being last in first out), what its
@@ -435,6 +437,100 @@ def test_interrupt_inside_the_loop_strands_nothing(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     outcomes = json.loads(result.stdout.strip().splitlines()[-1])
     assert outcomes == {"result": 200}, outcomes
+
+
+# a host whose teams come and go, and that gets SIGTERM once they are gone
+HANDLERS = r"""
+import json, os, signal, sys, time
+sys.path.insert(0, os.environ["TEAM_ROOT"])
+mode = os.environ["HANDLERS_MODE"]
+heard = []
+
+
+def own(number, frame):
+    heard.append(number)
+
+
+# the host's own handlers, if it has them, installed before any team
+if mode == "own":
+    signal.signal(signal.SIGINT, own)
+    signal.signal(signal.SIGTERM, own)
+
+import pyre_nexus
+from tests import tasks
+
+
+def report(stage):
+    handling = {}
+    for number in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(number)
+        default = handler in (signal.SIG_DFL, signal.default_int_handler)
+        handling[signal.Signals(number).name] = "default" if default else handler.__qualname__
+    print(json.dumps({"stage": stage, **handling}), flush=True)
+
+
+report("before")
+staff = pyre_nexus.staff()(name="host-staff", size=1)
+with staff:
+    assert staff.submit(tasks.echo, 1).result(timeout=30) == 1
+    report("working")
+    # a second team, a pool, outlives the staff
+    if mode == "two":
+        pool = pyre_nexus.pool()(name="host-pool", size=1)
+        pool.assemble([tasks.noop])
+report("staff done")
+if mode == "two":
+    assert all(future.exception(timeout=30) is None for future in pool.run())
+    report("pool done")
+# SIGTERM, once the teams are gone
+os.kill(os.getpid(), signal.SIGTERM)
+time.sleep(0.1)
+print(json.dumps({"heard": heard}), flush=True)
+"""
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("mode", ["one", "two", "own"])
+def test_handlers_come_back_after_the_teams(tmp_path, mode):
+    """
+    The SIGINT and SIGTERM handlers a team installs are the host's again once the last team that
+    needed them is done, so a SIGTERM after them gets the host's handling: the default kills the
+    process, not a SystemExit; handlers the host installed before any team are never replaced
+    """
+    script = tmp_path / "handlers.py"
+    script.write_text(HANDLERS)
+    env = dict(os.environ, TEAM_ROOT=ROOT, HANDLERS_MODE=mode)
+    try:
+        result = subprocess.run(
+            [sys.executable, str(script)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=PATIENCE,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the host hung")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    stages = {line.pop("stage"): line for line in lines if "stage" in line}
+    host = "own" if mode == "own" else "default"
+    team = "own" if mode == "own" else "Interrupts.handle"
+    # the host's handling before, the team's while it works, the host's once it is done
+    assert stages["before"] == {"SIGINT": host, "SIGTERM": host}, result.stderr[-2000:]
+    assert stages["working"] == {"SIGINT": team, "SIGTERM": team}
+    if mode == "two":
+        # the pool still needs them after the staff is done
+        assert stages["staff done"] == {"SIGINT": team, "SIGTERM": team}
+        assert stages["pool done"] == {"SIGINT": host, "SIGTERM": host}
+    else:
+        assert stages["staff done"] == {"SIGINT": host, "SIGTERM": host}
+    # and SIGTERM gets the host's handling
+    if mode == "own":
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert lines[-1] == {"heard": [signal.SIGTERM]}
+    else:
+        assert result.returncode == -signal.SIGTERM, (result.returncode, result.stderr[-2000:])
 
 
 # end of file

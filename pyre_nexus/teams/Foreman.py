@@ -26,9 +26,10 @@ from pyre.components.exceptions import ConfigurationError as PyreConfigurationEr
 # my parts
 from ..Codec import Codec
 from ..Crew import Crew
-from ..Dispatcher import Dispatcher, seconds
+from ..Dispatcher import Dispatcher, limit, seconds
 from ..Future import Future
 from ..Plain import Plain
+from ..Relay import Relay
 from ..Reserve import Reserve
 from ..Wire import Wire
 from .Echo import Echo
@@ -69,7 +70,7 @@ class Foreman(Plain, Peer, implements=Team):
     dispatcher.doc = "the event loop; share the host application's to serve while tasks run"
 
     deadline = pyre.properties.dimensional(default=0 * second)
-    deadline.doc = "how long a task may run before its worker is killed; 0*s for no limit"
+    deadline.doc = "how long a task may run before its worker is killed; 0*s or inf*s for no limit"
 
     retries = pyre.properties.int(default=0)
     retries.doc = "how many times a task that raises a RecoverableError runs again"
@@ -147,27 +148,33 @@ class Foreman(Plain, Peer, implements=Team):
         return True
 
     @pyre.export
-    def drive(self, until, timeout=None):
+    def drive(self, until, timeout=None, loops=()):
         """
-        Run my event loop until {until()} is true or {timeout} seconds pass; returns {until()}
+        Run my event loop, and the other event {loops}, e.g. those of other teams whose futures
+        the caller waits for, until {until()} is true or {timeout} seconds pass; returns
+        {until()}. A {timeout} of {None} or infinity is no limit, and 0 runs one pass that
+        does not wait
         """
         # figure out when to give up
+        timeout = limit(timeout, call=f"{type(self).__name__}.drive")
         expiration = None if timeout is None else time.monotonic() + timeout
-        # get my event loop
+        # get my event loop, with the others, if there are any
         dispatcher = self.policy.loop
+        others = {id(loop): loop for loop in loops if loop is not dispatcher}
+        if others:
+            dispatcher = Relay(dispatchers=[dispatcher, *others.values()])
         # go around
         while not until():
             # how long to wait
-            remaining = None
-            if expiration is not None:
-                remaining = expiration - time.monotonic()
-                if remaining <= 0:
-                    break
+            remaining = None if expiration is None else max(0.0, expiration - time.monotonic())
             # do a pass; a loop with nothing to watch can't bring {until} about
             if not dispatcher.step(timeout=remaining):
                 raise exceptions.NexusError(
                     description=f"{self}: the event loop ran out of work with a caller waiting"
                 )
+            # once the time is up, after at least the one pass
+            if remaining == 0:
+                break
         # say how it went
         return until()
 
@@ -622,7 +629,7 @@ class Foreman(Plain, Peer, implements=Team):
         # register me with the exit handler, now that i will have workers, and see that SIGINT
         # and SIGTERM reach it without cutting a handler of my loop short
         teams.add(self)
-        Interrupts.install()
+        Interrupts.install(team=self)
         # carefully
         try:
             # recruit; each joins me as it comes up
@@ -785,6 +792,8 @@ class Foreman(Plain, Peer, implements=Team):
         self.printer.finish()
         # the shared memory files kept for reuse go too; a team at work makes more
         self.reserve.clear()
+        # SIGINT and SIGTERM go back to the host's handling, once no other team needs mine
+        Interrupts.uninstall(team=self)
         # my event loop lets go of its kernel selector, and builds another when it is needed;
         # unless pyre built it for me under my name, it may be serving others, so it is theirs
         loop = self.policy.loop
@@ -893,7 +902,7 @@ class Foreman(Plain, Peer, implements=Team):
                 yield self.complain(
                     trait="deadline",
                     value=deadline,
-                    accepted="a non-negative time with units, e.g. 30*s or 500*ms; 0*s for none",
+                    accepted="a non-negative time with units, e.g. 30*s or 500*ms; 0*s or inf*s for none",
                 )
         # the event loop must be able to run single passes and cancel alarms
         elif trait == "dispatcher":
@@ -1046,8 +1055,8 @@ class Policy:
         self.retries = team.retries
         self.casualties = team.casualties
         self.maxtasks = team.maxtasks
-        # the deadline in seconds, or {None}
-        self.patience = (team.deadline / second) or None
+        # the deadline in seconds, or {None}, which 0*s and an infinite one mean
+        self.patience = limit(team.deadline, call=str(team), argument="deadline") or None
         # the initializer, serialized once for every crew
         self.setup = team.serializeInitializer()
         # what becomes of what the workers print, and whether to show progress

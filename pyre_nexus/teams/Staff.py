@@ -8,10 +8,14 @@
 import collections
 import concurrent.futures
 import itertools
+import numbers
 import time
 
 # my base class
 from .Foreman import Foreman
+# my parts
+from ..Dispatcher import limit
+from ..exceptions import ArgumentError
 
 
 # declaration
@@ -23,7 +27,9 @@ class Staff(Foreman, family="pyre_nexus.teams.staff"):
     {submit} returns a future at once; crews are recruited as the work needs them, up to
     {size}. Waiting for futures, through their {result} or through {wait}, {as_completed} and
     {map}, drives the team's event loop; a host application that runs the same loop gets the
-    done callbacks of the futures while it keeps serving
+    done callbacks of the futures while it keeps serving. {wait} and {as_completed} take the
+    futures of other teams too, and drive their loops as well. Every {timeout} is a number of
+    seconds: {None} or infinity for no limit, 0 to look without waiting
     """
 
     # interface
@@ -36,7 +42,8 @@ class Staff(Foreman, family="pyre_nexus.teams.staff"):
 
     def options(self, deadline=None):
         """
-        A view of me whose {submit} and {map} apply {deadline}, in seconds, to each task
+        A view of me whose {submit} and {map} apply {deadline} to each task: a number of seconds
+        or a time, e.g. 500*ms; 0 or infinity for no limit, {None} for mine
         """
         # build it
         return Submitter(team=self, deadline=deadline)
@@ -52,11 +59,22 @@ class Staff(Foreman, family="pyre_nexus.teams.staff"):
 
     def wait(self, futures, timeout=None, return_when=concurrent.futures.ALL_COMPLETED):
         """
-        Wait for {futures} as {concurrent.futures.wait} does, driving my event loop meanwhile;
-        returns the sets {(done, not_done)}
+        Wait for {futures} as {concurrent.futures.wait} does, driving my event loop and those
+        of their teams meanwhile; returns the sets {(done, not_done)}. {return_when} is one of
+        {FIRST_COMPLETED}, {FIRST_EXCEPTION} or {ALL_COMPLETED} of {concurrent.futures}
         """
-        # the futures, in order
+        # check the arguments
+        timeout = limit(timeout, call="Staff.wait")
+        if return_when not in self.conditions:
+            raise ArgumentError(
+                call="Staff.wait",
+                argument="return_when",
+                value=return_when,
+                accepted="one of concurrent.futures.FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED",
+            )
+        # the futures, in order, and the loops that finish them
         futures = list(dict.fromkeys(futures))
+        loops = self.loopsOf(futures=futures, call="Staff.wait")
         # waiting for all of them: look at each once it is done, in order; they mostly finish
         # in the order they were submitted, so a pass looks at few more than finished in it
         if return_when == concurrent.futures.ALL_COMPLETED:
@@ -69,20 +87,77 @@ class Staff(Foreman, family="pyre_nexus.teams.staff"):
             else:
                 until = lambda: tally.pending == 0 or tally.failed > 0
         # drive
-        self.drive(until=until, timeout=timeout)
+        self.drive(until=until, timeout=timeout, loops=loops)
         # split
         done = {future for future in futures if future.done()}
         return concurrent.futures._base.DoneAndNotDoneFutures(done, set(futures) - done)
 
     def as_completed(self, futures, timeout=None):
         """
-        Yield {futures} as they finish, driving my event loop meanwhile; raises {TimeoutError}
-        if they are not all done {timeout} seconds after the call
+        Yield {futures} as they finish, driving my event loop and those of their teams
+        meanwhile; raises {TimeoutError} if they are not all done {timeout} seconds after the
+        call
         """
+        # check the arguments now, rather than when the caller first asks for a future
+        timeout = limit(timeout, call="Staff.as_completed")
+        pending = set(futures)
+        loops = self.loopsOf(futures=pending, call="Staff.as_completed")
         # when to give up
         expiration = None if timeout is None else time.monotonic() + timeout
-        # the futures that are not done yet, and the ones that finished and were not yielded
-        pending = set(futures)
+        # and hand them over as they come
+        return self.completions(pending=pending, expiration=expiration, loops=loops)
+
+    # context manager
+    def __enter__(self):
+        # i'm ready
+        return self
+
+    def __exit__(self, *_):
+        # wait for the work and let the crews go
+        self.shutdown(wait=True)
+        # do not swallow exceptions
+        return False
+
+    # the values of {return_when} that {wait} knows
+    conditions = (
+        concurrent.futures.FIRST_COMPLETED,
+        concurrent.futures.FIRST_EXCEPTION,
+        concurrent.futures.ALL_COMPLETED,
+    )
+
+    # implementation details
+    def loopsOf(self, futures, call):
+        """
+        The event loops that finish {futures}, those of their teams; a future that is not done
+        and has no team, e.g. one of a thread pool, is refused, since no loop finishes it
+        """
+        # the loops, each once
+        loops = {}
+        for future in futures:
+            # a future that is done needs no loop
+            if future.done():
+                continue
+            # get its team
+            team = getattr(future, "team", None)
+            if team is None:
+                raise ArgumentError(
+                    call=call,
+                    argument="futures",
+                    value=future,
+                    accepted="futures of pyre_nexus teams; wait for others with concurrent.futures",
+                )
+            # and its loop
+            loop = team.policy.loop
+            loops[id(loop)] = loop
+        # hand them over
+        return list(loops.values())
+
+    def completions(self, pending, expiration, loops):
+        """
+        Yield the futures in {pending} as they finish, driving {loops} as well as mine; raises
+        {TimeoutError} if they are not all done by {expiration}
+        """
+        # the ones that finished and were not yielded
         finished = collections.deque()
         # arrange to hear of each one
         for future in pending:
@@ -95,7 +170,7 @@ class Staff(Foreman, family="pyre_nexus.teams.staff"):
             while pending:
                 # wait for one
                 remaining = None if expiration is None else max(0, expiration - time.monotonic())
-                if not self.drive(until=lambda: bool(finished), timeout=remaining):
+                if not self.drive(until=lambda: bool(finished), timeout=remaining, loops=loops):
                     raise concurrent.futures.TimeoutError(
                         f"{len(pending)} (of {len(pending) + len(finished)}) futures unfinished"
                     )
@@ -110,17 +185,6 @@ class Staff(Foreman, family="pyre_nexus.teams.staff"):
             self.ungauge(gauge)
         # all done
         return
-
-    # context manager
-    def __enter__(self):
-        # i'm ready
-        return self
-
-    def __exit__(self, *_):
-        # wait for the work and let the crews go
-        self.shutdown(wait=True)
-        # do not swallow exceptions
-        return False
 
 
 # the view with options
@@ -142,8 +206,11 @@ class Submitter:
         Apply {fn} to the items of {iterables}; returns an iterator over the results, in order
         """
         # check
-        if chunksize < 1:
-            raise ValueError(f"chunksize: bad value {chunksize!r}; expected a positive integer")
+        timeout = limit(timeout, call="Staff.map")
+        if not isinstance(chunksize, numbers.Integral) or isinstance(chunksize, bool) or chunksize < 1:
+            raise ArgumentError(
+                call="Staff.map", argument="chunksize", value=chunksize, accepted="a positive integer"
+            )
         # when the results are due
         expiration = None if timeout is None else time.monotonic() + timeout
         # the argument tuples
@@ -173,9 +240,17 @@ class Submitter:
     def __init__(self, team, deadline):
         # save
         self.team = team
+        # the deadline in seconds, 0 for none, or {None} for the team's; checked now, so a bad
+        # one is refused before anything is submitted
+        if deadline is not None:
+            # no limit is 0 here, since {None} means the team's
+            deadline = limit(deadline, call="Staff.options", argument="deadline", accepted=self.deadlines) or 0.0
         self.deadline = deadline
         # all done
         return
+
+    # what a deadline may be
+    deadlines = "None for the team's, or a number of seconds or a time, e.g. 500*ms; 0 or inf for none"
 
     # implementation details
     def harvest(self, futures, expiration, chunked, gauge):
@@ -189,7 +264,7 @@ class Submitter:
             futures.reverse()
             while futures:
                 # how long to wait
-                remaining = None if expiration is None else expiration - time.monotonic()
+                remaining = None if expiration is None else max(0.0, expiration - time.monotonic())
                 # get the result
                 result = futures[-1].result(timeout=remaining)
                 futures.pop()

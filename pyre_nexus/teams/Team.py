@@ -39,9 +39,10 @@ class Team(pyre.protocol, family="pyre_nexus.teams"):
         """
 
     @pyre.provides
-    def drive(self, until, timeout=None):
+    def drive(self, until, timeout=None, loops=()):
         """
-        Run my event loop until {until()} is true or {timeout} seconds pass
+        Run my event loop, and the other event {loops}, until {until()} is true or {timeout}
+        seconds pass
         """
 
     @pyre.provides

@@ -11,12 +11,15 @@ waiting, callbacks and shutdown, all with real forked workers
 
 # externals
 import concurrent.futures
+import math
+import threading
 import time
 
 import pytest
+from pyre.units.SI import meter, second
 
 # the package
-from pyre_nexus.exceptions import Cancelled, RemoteTraceback, TeamClosed
+from pyre_nexus.exceptions import ArgumentError, Cancelled, ConfigurationError, RemoteTraceback, TeamClosed
 
 # the tasks
 from tests import tasks
@@ -172,13 +175,21 @@ def test_map_empty(make_team):
     assert list(staff.map(tasks.echo, [], timeout=PATIENCE)) == []
 
 
-def test_map_bad_chunksize(make_team):
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("chunksize", [0, -1, 1.5, math.nan, math.inf, "2", True])
+def test_map_bad_chunksize(make_team, chunksize):
     """
-    {map} rejects a {chunksize} below one with a {ValueError}
+    {map} refuses a {chunksize} that is not a positive integer with an {ArgumentError}, a
+    {ValueError}, that names the value and what is accepted, before it submits anything
     """
     staff = make_team("staff", size=1)
-    with pytest.raises(ValueError):
-        staff.map(tasks.echo, range(3), chunksize=0)
+    with pytest.raises(ValueError) as info:
+        staff.map(tasks.echo, range(3), chunksize=chunksize)
+    assert isinstance(info.value, ArgumentError)
+    assert repr(chunksize) in str(info.value) and "a positive integer" in str(info.value)
+    # nothing was submitted, and the team works on
+    assert staff.ledger.submitted == 0
+    assert list(staff.map(tasks.echo, range(3), chunksize=2)) == [0, 1, 2]
 
 
 def test_map_timeout(make_team):
@@ -577,6 +588,208 @@ def test_callback_error(make_team):
     assert calls == [early]
     # and new work is fine
     assert staff.submit(tasks.echo, "after").result(timeout=PATIENCE) == "after"
+
+
+# bad arguments: refused at the call, with an error that names the value and what is accepted
+BAD_TIMEOUTS = [-1, -0.001, math.nan, -math.inf, "1", True, -1 * second]
+
+
+def waiters(staff, future):
+    """
+    Every call of the API that takes a {timeout}, waiting for {future} of {staff}
+    """
+    return {
+        "result": lambda timeout: future.result(timeout=timeout),
+        "exception": lambda timeout: future.exception(timeout=timeout),
+        "wait": lambda timeout: staff.wait([future], timeout=timeout),
+        "as_completed": lambda timeout: staff.as_completed([future], timeout=timeout),
+        "map": lambda timeout: staff.map(tasks.echo, [1], timeout=timeout),
+        "drive": lambda timeout: staff.drive(until=future.done, timeout=timeout),
+    }
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("timeout", BAD_TIMEOUTS, ids=str)
+def test_bad_timeouts_are_refused(make_team, timeout):
+    """
+    A negative or NaN {timeout}, or one that is not a number of seconds, is refused at once by
+    {result}, {exception}, {wait}, {as_completed}, {map} and {drive}, on a future that is done
+    or not: an {ArgumentError}, both a {ValueError} and a {TypeError}, that names the value and
+    the bound
+    """
+    staff = make_team("staff", size=1, pipeline=1)
+    done = staff.submit(tasks.echo, "done")
+    assert done.result(timeout=PATIENCE) == "done"
+    slow = staff.submit(tasks.nap, 30, "slow")
+    for future in (done, slow):
+        for name, call in waiters(staff, future).items():
+            with pytest.raises(ArgumentError) as info:
+                call(timeout)
+            assert isinstance(info.value, ValueError) and isinstance(info.value, TypeError)
+            message = str(info.value)
+            assert "timeout" in message and "0 or more" in message, (name, message)
+            assert str(timeout) in message, (name, message)
+    # nothing changed: the slow task still runs, and the team takes more work
+    assert not slow.done()
+    assert slow.cancel() and slow.cancelled()
+    assert staff.submit(tasks.echo, "after").result(timeout=PATIENCE) == "after"
+    assert staff.ledger.submitted == 3
+
+
+@pytest.mark.timeout(30)
+def test_infinite_timeout_is_no_limit(make_team):
+    """
+    A {timeout} of infinity waits without limit, as {None} does, and so does a time with units
+    """
+    staff = make_team("staff", size=1)
+    future = staff.submit(tasks.nap, 0.2, "slept")
+    assert future.result(timeout=math.inf) == "slept"
+    assert future.exception(timeout=math.inf) is None
+    futures = [staff.submit(tasks.echo, i) for i in range(3)]
+    done, pending = staff.wait(futures, timeout=math.inf)
+    assert done == set(futures) and pending == set()
+    assert set(staff.as_completed(futures, timeout=math.inf)) == set(futures)
+    assert list(staff.map(tasks.echo, range(3), timeout=math.inf)) == [0, 1, 2]
+    assert staff.submit(tasks.echo, "units").result(timeout=PATIENCE * second) == "units"
+
+
+@pytest.mark.timeout(30)
+def test_zero_timeout_polls(make_team):
+    """
+    A {timeout} of 0 looks at what arrived without waiting: repeated, with the caller busy in
+    between, it sees the task finish
+    """
+    staff = make_team("staff", size=1)
+    assert staff.submit(tasks.echo, "up").result(timeout=PATIENCE) == "up"
+    future = staff.submit(tasks.nap, 0.1, "polled")
+    expiration = time.monotonic() + PATIENCE
+    while not staff.wait([future], timeout=0).done:
+        assert time.monotonic() < expiration, f"{future} never seen done"
+        time.sleep(0.01)
+    assert future.result(timeout=0) == "polled"
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("deadline", [-1, -0.5 * second, math.nan, math.nan * second, "soon", True, 3 * meter])
+def test_bad_deadlines_are_refused(make_team, deadline):
+    """
+    A negative or NaN deadline, or one that is not a time, is refused by {options} at once,
+    with an {ArgumentError} that names the value and what is accepted; nothing is submitted
+    """
+    staff = make_team("staff", size=1)
+    with pytest.raises(ValueError) as info:
+        staff.options(deadline=deadline)
+    assert isinstance(info.value, ArgumentError)
+    message = str(info.value)
+    assert "deadline" in message and "500*ms" in message, message
+    assert staff.ledger.submitted == 0 and staff.crews == []
+    # the team works on
+    assert staff.options(deadline=PATIENCE).submit(tasks.echo, "after").result(timeout=PATIENCE) == "after"
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("deadline", [0, math.inf, math.inf * second])
+def test_no_deadline(make_team, deadline):
+    """
+    A deadline of 0 or infinity is none: the task runs to its end, even where the team has a
+    deadline, and the loop that waits for it does not choke on an alarm at infinity
+    """
+    staff = make_team("staff", size=1, deadline="0.2*s")
+    future = staff.options(deadline=deadline).submit(tasks.nap, 0.5, "slept")
+    assert future.deadline is None
+    assert future.result() == "slept"
+
+
+@pytest.mark.timeout(30)
+def test_infinite_team_deadline_is_none(make_team):
+    """
+    A team {deadline} of inf*s is none, as 0*s is; a negative or NaN one is refused, and the
+    old one stays
+    """
+    staff = make_team("staff", size=1, deadline="inf*s")
+    assert staff.submit(tasks.nap, 0.2, "slept").result() == "slept"
+    for bad in (-1 * second, math.nan * second, "soon"):
+        with pytest.raises(ConfigurationError) as info:
+            staff.deadline = bad
+        assert "deadline" in str(info.value) and "non-negative" in str(info.value)
+    assert staff.policy.patience is None
+    assert staff.submit(tasks.nap, 0.2, "again").result() == "again"
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("return_when", ["FIRST", None, 3, "ALL_COMPLETED "])
+def test_wait_bad_return_when(make_team, return_when):
+    """
+    {wait} takes only the {return_when} values of {concurrent.futures}; anything else is an
+    {ArgumentError} that names the value and the three that are accepted
+    """
+    staff = make_team("staff", size=1)
+    future = staff.submit(tasks.echo, 1)
+    with pytest.raises(ValueError) as info:
+        staff.wait([future], timeout=PATIENCE, return_when=return_when)
+    assert isinstance(info.value, ArgumentError)
+    message = str(info.value)
+    assert repr(return_when) in message
+    assert all(name in message for name in ("FIRST_COMPLETED", "FIRST_EXCEPTION", "ALL_COMPLETED"))
+    assert future.result(timeout=PATIENCE) == 1
+
+
+# waiting across teams
+@pytest.mark.timeout(60)
+def test_wait_across_teams(make_team):
+    """
+    A staff waits for the futures of another team, each with a loop of its own, and for its
+    own with them: {wait} in each of its modes, and {as_completed}
+    """
+    mine = make_team("staff", size=1, pipeline=1)
+    theirs = make_team("staff", size=2, pipeline=1)
+    assert mine.dispatcher is not theirs.dispatcher
+    # theirs alone
+    futures = [theirs.submit(tasks.nap, 0.1, i) for i in range(4)]
+    done, pending = mine.wait(futures, timeout=PATIENCE)
+    assert done == set(futures) and pending == set()
+    assert [future.result(timeout=0) for future in futures] == [0, 1, 2, 3]
+    # theirs and mine
+    slow = mine.submit(tasks.nap, 30, "slow")
+    fast = theirs.submit(tasks.nap, 0.1, "fast")
+    done, pending = mine.wait([slow, fast], timeout=PATIENCE, return_when=concurrent.futures.FIRST_COMPLETED)
+    assert done == {fast} and pending == {slow}
+    bad = theirs.submit(tasks.fail)
+    done, pending = mine.wait([slow, bad], timeout=PATIENCE, return_when=concurrent.futures.FIRST_EXCEPTION)
+    assert done == {bad} and pending == {slow}
+    assert slow.cancel()
+    # as they finish
+    futures = [theirs.submit(tasks.nap, 0.3, "theirs"), mine.submit(tasks.nap, 0.1, "mine")]
+    finished = list(mine.as_completed(futures, timeout=PATIENCE))
+    assert set(finished) == set(futures)
+    assert sorted(future.result(timeout=0) for future in finished) == ["mine", "theirs"]
+    # a wait for theirs that runs out of time says so, and the work goes on
+    late = theirs.submit(tasks.nap, 30, "late")
+    done, pending = mine.wait([late], timeout=0.2)
+    assert done == set() and pending == {late}
+    with pytest.raises(TimeoutError):
+        list(mine.as_completed([late], timeout=0.2))
+    assert late.cancel()
+    assert theirs.submit(tasks.echo, "after").result(timeout=PATIENCE) == "after"
+
+
+@pytest.mark.timeout(30)
+def test_wait_refuses_futures_no_team_finishes(make_team):
+    """
+    A future that is not done and has no team, e.g. one of a thread pool, is refused by {wait}
+    and {as_completed} at once, since no loop a staff drives finishes it; a done one is fine
+    """
+    staff = make_team("staff", size=1)
+    release = threading.Event()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        stranger = pool.submit(release.wait, PATIENCE)
+        for call in (staff.wait, staff.as_completed):
+            with pytest.raises(ArgumentError, match="futures of pyre_nexus teams"):
+                call([stranger], timeout=PATIENCE)
+        release.set()
+        assert stranger.result(timeout=PATIENCE) is True
+    done, pending = staff.wait([stranger], timeout=PATIENCE)
+    assert done == {stranger} and pending == set()
 
 
 # shutdown
