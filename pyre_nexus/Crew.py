@@ -157,9 +157,11 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         """
         Send my twin the {task} to be executed
         """
+        # note where its frame starts in my traffic
+        task.onset = self.wire.posted
         # queue the task
         self.wire.post(kind=Wire.TASK, tid=task.tid, body=task.payload)
-        # note where its frame ends, to tell later whether it ever went out
+        # and where it ends, to tell later whether any or all of it went out
         task.mark = self.wire.posted
         # mark it as mine
         task.crew = self

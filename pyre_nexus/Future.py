@@ -276,8 +276,10 @@ class Future(concurrent.futures.Future):
         self.retries = 0
         # the number of crews that died while running the task
         self.deaths = 0
-        # the crew that holds the task, if any, and where its frame ends in that crew's traffic
+        # the crew that holds the task, if any, and where its frame starts and ends in that
+        # crew's traffic
         self.crew = None
+        self.onset = 0
         self.mark = 0
         # why i was cancelled, if i was
         self.cancellation = None
@@ -310,6 +312,7 @@ class Future(concurrent.futures.Future):
         "retries",
         "deaths",
         "crew",
+        "onset",
         "mark",
         "cancellation",
         "progress",

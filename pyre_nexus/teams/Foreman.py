@@ -515,9 +515,13 @@ class Foreman(Plain, Peer, implements=Team):
             # get it
             task = crew.inflight.popleft()
             task.crew = None
+            # a task none of whose frame went out never reached the worker
+            if not task.done() and crew.sent is not None and task.onset >= crew.sent:
+                # so it goes back to the queue, blameless
+                self.putback(task=task)
             # if nobody settled it yet
-            if not task.done():
-                # it is a suspect, even if its frame never fully went out: a crew that dies
+            elif not task.done():
+                # it is a suspect, even if its frame only partly went out: a crew that dies
                 # while it receives a task, e.g. one too large for its memory, would otherwise
                 # be replaced without end
                 task.deaths += 1
