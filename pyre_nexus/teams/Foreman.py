@@ -1100,6 +1100,13 @@ def _terminate():
             team.terminate()
         except Exception:
             pass
+    # the callbacks that a signal or an exit kept from running when their pass ended get their
+    # turn, so every future's callbacks run once
+    while Dispatcher.later:
+        try:
+            Dispatcher.later.popleft()()
+        except BaseException:
+            pass
     # all done
     return
 
