@@ -13,6 +13,7 @@ crew carries on wherever its process is sound
 # externals
 import asyncio
 import concurrent.futures
+import os
 import time
 
 import pytest
@@ -323,10 +324,12 @@ def test_outcomes_within_bound(make_team):
     A mix of every hostile case above, on two crews: all of them end within the patience of
     one wait
     """
+    descriptors = len(os.listdir("/proc/self/fd"))
     staff = make_team("staff", size=2)
     started = time.monotonic()
     futures = [
         staff.submit(tasks.hostile_result, "RuntimeError"),
+        staff.submit(tasks.hostile_big, 4 << 20),
         staff.submit(tasks.hostile_raise, "cancelled"),
         staff.submit(tasks.hostile_raise, "base"),
         staff.submit(tasks.hostile_raise, "mute"),
@@ -335,9 +338,13 @@ def test_outcomes_within_bound(make_team):
     ] + [staff.submit(tasks.add, i, 0) for i in range(20)]
     done, pending = staff.wait(futures, timeout=PATIENCE, return_when=concurrent.futures.ALL_COMPLETED)
     assert not pending
-    assert all(future.exception() is not None for future in futures[:6] if not future.cancelled())
-    assert [future.result() for future in futures[6:]] == list(range(20))
+    assert futures[1].result() == bytes(4 << 20).replace(b"\0", b"x")
+    assert all(future.exception() is not None for future in futures[:1] + futures[2:7])
+    assert [future.result() for future in futures[7:]] == list(range(20))
     print(f"every hostile outcome in {time.monotonic() - started:.3f} s")
+    # nothing is left: no descriptor, and so no shared memory file either
+    staff.shutdown(wait=True)
+    assert len(os.listdir("/proc/self/fd")) == descriptors
 
 
 # end of file
