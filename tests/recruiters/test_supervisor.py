@@ -79,37 +79,54 @@ exec setsid -w sh -c "$last"
 
 
 # helpers
-def doomed(tmp_path, recruiter, size=2, **traits):
+@pytest.fixture
+def doomed(tmp_path):
     """
-    Start a team of {size} crews recruited by {recruiter}, with {traits}, whose tasks hold the
-    lock; returns the process, the pid of its supervisor, and its crews with the processes their
-    tasks started, once every one holds the lock
+    Start teams whose tasks hold the lock, and leave nothing of them behind, whatever happens
     """
-    # the script, and the files its tasks leave
-    script = tmp_path / "doomed.py"
-    script.write_text(DOOMED)
-    folder = tmp_path / "holding"
-    folder.mkdir()
-    said = tmp_path / "stderr"
-    with open(said, "w") as stderr:
-        team = subprocess.Popen(
-            [sys.executable, str(script), recruiter, str(folder), str(size), json.dumps(traits)],
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-        )
-    # its supervisor
-    supervisor = int(team.stdout.readline() or 0)
-    team.stdout.close()
-    # and its crews, each holding the lock, with a sleeper
-    if not (supervisor and wait_until(lambda: len(held(folder)) == size, timeout=drill.PATIENCE)):
-        team.kill()
-        team.wait()
-        for pid, sleeper in held(folder).items():
-            for victim in (pid, sleeper):
-                if alive(victim):
-                    os.kill(victim, signal.SIGKILL)
-        pytest.fail(f"the team's crews did not all start: {said.read_text()}")
-    return team, supervisor, held(folder)
+    # the teams, and the folders their tasks leave files in
+    started = []
+
+    def start(recruiter, size=2, **traits):
+        """
+        Start a team of {size} crews recruited by {recruiter}, with {traits}; returns the
+        process, the pid of its supervisor, and its crews, each with the process its task
+        started, once every one holds the lock
+        """
+        # the script, and the files its tasks leave
+        where = tmp_path / f"team-{len(started)}"
+        where.mkdir()
+        script = where / "doomed.py"
+        script.write_text(DOOMED)
+        folder = where / "holding"
+        folder.mkdir()
+        said = where / "stderr"
+        with open(said, "w") as stderr:
+            team = subprocess.Popen(
+                [sys.executable, str(script), recruiter, str(folder), str(size), json.dumps(traits)],
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+            )
+        started.append((team, folder))
+        # its supervisor
+        supervisor = int(team.stdout.readline() or 0)
+        team.stdout.close()
+        # and its crews, each holding the lock, with a sleeper
+        assert supervisor, said.read_text()
+        assert wait_until(lambda: len(held(folder)) == size, timeout=drill.PATIENCE), said.read_text()
+        return team, supervisor, held(folder)
+
+    # hand over the factory
+    yield start
+    # and leave nothing: the teams, their crews, and what their tasks started
+    for team, folder in started:
+        if team.poll() is None:
+            team.kill()
+            team.wait()
+        for crew, sleeper in held(folder).items():
+            for pid in (crew, sleeper):
+                if alive(pid):
+                    os.kill(pid, signal.SIGKILL)
 
 
 def kill(team, everything):
@@ -117,23 +134,14 @@ def kill(team, everything):
     SIGKILL {team} and check that {everything} is gone within the bound; returns how long that
     took, in seconds
     """
-    try:
-        # kill the team
-        os.kill(team.pid, signal.SIGKILL)
-        start = time.monotonic()
-        assert team.wait(timeout=drill.PATIENCE) == -signal.SIGKILL
-        # and watch the rest go
-        gone = wait_until(lambda: not any(alive(pid) for pid in everything), timeout=BOUND, interval=0.001)
-        elapsed = time.monotonic() - start
-        assert gone, f"left {elapsed:.1f} s after the team: {[pid for pid in everything if alive(pid)]}"
-    # never leave anything behind, whatever happened
-    finally:
-        if team.poll() is None:
-            team.kill()
-            team.wait()
-        for pid in everything:
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
+    # kill the team
+    os.kill(team.pid, signal.SIGKILL)
+    start = time.monotonic()
+    assert team.wait(timeout=drill.PATIENCE) == -signal.SIGKILL
+    # and watch the rest go
+    gone = wait_until(lambda: not any(alive(pid) for pid in everything), timeout=BOUND, interval=0.001)
+    elapsed = time.monotonic() - start
+    assert gone, f"left {elapsed:.1f} s after the team: {[pid for pid in everything if alive(pid)]}"
     # all done
     return elapsed
 
@@ -263,12 +271,12 @@ def stubborn(seconds, value):
 # the death of the team
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("recruiter", ["fork", "spawn"])
-def test_team_killed_while_tasks_hold_the_lock(tmp_path, recruiter):
+def test_team_killed_while_tasks_hold_the_lock(doomed, recruiter):
     """
     A team SIGKILLed while its crews hold the interpreter lock for good takes with it, within the
     bound, every crew, every process their tasks started, and its supervisor
     """
-    team, supervisor, crews = doomed(tmp_path, recruiter)
+    team, supervisor, crews = doomed(recruiter)
     everything = [*crews, *crews.values(), supervisor]
     assert all(alive(pid) for pid in everything)
     # the supervisor watches the crews; a spawned crew is the launcher process itself
@@ -279,14 +287,14 @@ def test_team_killed_while_tasks_hold_the_lock(tmp_path, recruiter):
 
 
 @pytest.mark.timeout(60)
-def test_remote_shells_end_with_the_team(tmp_path):
+def test_remote_shells_end_with_the_team(doomed, tmp_path):
     """
     Worker shells where the team's supervisor does not reach, as on another host, one hosting
     its crew itself and one hosting two in processes of their own, each with a supervisor
     beside it: a team SIGKILLed while their tasks hold the lock takes with it, within the bound,
     every crew, every process their tasks started, the shells and their supervisors
     """
-    team, supervisor, crews = doomed(tmp_path, "ssh", size=3, ssh=client(tmp_path), hosts=["one:1", "two:2"])
+    team, supervisor, crews = doomed("ssh", size=3, ssh=client(tmp_path), hosts=["one:1", "two:2"])
     # the shells and the supervisors beside them, which watch the crews
     shells, beside = remote(crews)
     assert len(shells) == 2 and len(beside) == 2
