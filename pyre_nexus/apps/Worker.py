@@ -30,6 +30,7 @@ from ..Wire import Wire
 from ..SocketTLS import SocketTLS
 from ..exceptions import Casualty
 from ..recruiters.Fork import Fork
+from ..recruiters.Supervisor import Supervisor
 
 
 # the kernel's way to have a child killed when its parent dies (linux/prctl.h)
@@ -63,6 +64,13 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
 
     stdin = pyre.properties.bool(default=False)
     stdin.doc = "read the team's secret from the first line of stdin, and leave when stdin ends"
+
+    supervise = pyre.properties.bool(default=False)
+    supervise.doc = (
+        "with stdin, start a supervisor beside my crews that ends them, and what their tasks "
+        "started, when stdin ends, even while a task holds the interpreter; for hosts the "
+        "team's own supervisor does not reach"
+    )
 
     fork = pyre.properties.bool(default=False)
     fork.doc = "host even a single crew in a process of its own, so this one always exits with a status"
@@ -117,8 +125,16 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
             # with a watch on stdin, if that is how the team's end shows
             if self.stdin:
                 threading.Thread(target=self.watchStdin, daemon=True).start()
-            # work
-            return self.serve(secret=secret, launch=launch)
+            # and one from outside, over me
+            try:
+                supervisor = self.oversee(pids=[os.getpid()])
+            except OSError as error:
+                return self.fail(f"cannot supervise my crew: {error}")
+            # work, then let the supervisor go, so it does not take my leaving for my team's end
+            try:
+                return self.serve(secret=secret, launch=launch)
+            finally:
+                supervisor.close()
         # several, or one with {fork}, get processes of their own, so one that is killed leaves
         # the others, and me, alone
         children = []
@@ -133,6 +149,11 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
                     os._exit(1)
                 os._exit(self.serve(secret=secret, launch=launch))
             children.append(pid)
+        # the supervisor watches them from outside; if there can be none, they die with me
+        try:
+            supervisor = self.oversee(pids=children)
+        except OSError as error:
+            return self.fail(f"cannot supervise my crews: {error}")
         # the shell watches stdin, if that is how the team's end shows
         if self.stdin:
             threading.Thread(target=self.watchStdin, daemon=True).start()
@@ -144,6 +165,8 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
             except ChildProcessError:
                 continue
             status = status or int(os.waitstatus_to_exitcode(code) != 0)
+        # they are gone, so their supervisor goes too
+        supervisor.close()
         # all done
         return status
 
@@ -169,6 +192,22 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
         if not text:
             raise ValueError(f"no secret: set {self.variable}, or pass it on stdin with --stdin")
         return bytes.fromhex(text)
+
+    def oversee(self, pids):
+        """
+        With {supervise}, start a supervisor that ends the processes {pids}, each the leader of
+        its process group, when my stdin ends, or when i die; returns it, to be closed once they
+        are done, since the end of the supervisor's object, like mine, ends them
+        """
+        # without {supervise}, there is nobody to start
+        if not (self.supervise and self.stdin):
+            return Supervisor()
+        # otherwise, the supervisor watches for the hang up of my stdin, on a copy of it
+        supervisor = Supervisor(hangup=os.dup(0))
+        for pid in pids:
+            supervisor.enroll(pid=pid, pidfd=os.pidfd_open(pid))
+        # all done
+        return supervisor
 
     def serve(self, secret, launch):
         """

@@ -26,7 +26,7 @@ class Crew(Command, family="pyre_nexus.cli.crew"):
     """
 
     # the words that follow {nexus crew}
-    synopsis = "--team=HOST:PORT --launch=ID [--crews=N] [--stdin] [--fork] [--timeout=T] [--heartbeat=T] [--authority=FILE]"
+    synopsis = "--team=HOST:PORT --launch=ID [--crews=N] [--stdin [--supervise]] [--fork] [--timeout=T] [--heartbeat=T] [--authority=FILE]"
 
     # interface
     @pyre.export

@@ -135,10 +135,16 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # build the team side of the crew
         crew = team.crew(pid=pid, channel=parent, timer=team.timer)
         crew.side = side
-        # watch for the exit of the child
+        # watch for the exit of the child, here and from the team's supervisor, which ends it
+        # with the team even while a task holds its interpreter
         try:
             vigil = Vigil(pid=pid)
-        # without the watch, a child could leave unnoticed
+            try:
+                team.supervisor.enroll(pid=pid, pidfd=vigil.fd)
+            except OSError:
+                vigil.close()
+                raise
+        # without the watch, a child could leave unnoticed, or outlive the team
         except OSError as error:
             # so it goes
             os.kill(pid, signal.SIGKILL)
@@ -260,8 +266,9 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         if not exited:
             # keep watching
             return True
-        # stop watching
+        # stop watching, here and from the supervisor
         team.dispatcher.forget(channel)
+        team.supervisor.discharge(pid=crew.pid)
         channel.close()
         # the reports it sent before it left still count
         crew.settle(team=team)

@@ -102,6 +102,10 @@ class Launcher(pyre.component, implements=Recruiter):
     # at most, e.g. {mpirun}, use the environment
     secretOnStdin = True
     secretVariable = "PYRE_NEXUS_SECRET"
+    # whether the worker shells start a supervisor of their own, which ends their crews when
+    # their stdin ends, even while a task holds the interpreter: for hosts the team's own
+    # supervisor does not reach
+    superviseShells = False
 
     # obligations of my subclasses
     def plan(self, team, count):
@@ -382,11 +386,22 @@ class Launcher(pyre.component, implements=Recruiter):
                 if crew.channel in waiting:
                     crew.heard = now
                     continue
+                # nor are those i can see at work, e.g. pickling a large result, which keeps the
+                # thread that beats from the interpreter
+                if self.busy(crew=crew):
+                    continue
                 # the rest are lost
                 crew.failure = f"no heartbeat for {now - crew.heard:.1f} s"
                 team.lost(crew=crew, reason=f"{crew}: {crew.failure}")
         # keep listening
         return self.heartbeat
+
+    def busy(self, crew):
+        """
+        Whether the silent twin of {crew} is known to be alive and at work; only its beats tell
+        for a worker on another host, whose link may be dead
+        """
+        return False
 
     def contact(self):
         """
@@ -425,6 +440,9 @@ class Launcher(pyre.component, implements=Recruiter):
         # and where the secret comes from
         if self.secretOnStdin:
             command.append("--stdin")
+        # and who watches them on their host
+        if self.superviseShells:
+            command.append("--supervise")
         # all done
         return command
 
@@ -477,6 +495,14 @@ class Launcher(pyre.component, implements=Recruiter):
         launch = Launch(id=id, host=host or socket.gethostname(), command=command, crews=crews, pid=process.pid, streams=streams)
         # popen must never reap it; its watch does
         process.returncode = 0
+        # the team's supervisor ends it, with its process group, if the team dies
+        try:
+            team.supervisor.enroll(pid=process.pid, pidfd=launch.vigil.fd)
+        except OSError as error:
+            launch.signal(signal.SIGKILL)
+            os.waitpid(process.pid, 0)
+            launch.close()
+            raise RecruitmentError(recruiter=self.pyre_name, reason=f"cannot watch `{shlex.join(command)}`: {error}")
         self.launches[id] = launch
         # listen to its stderr
         team.dispatcher.whenReadReady(channel=streams, call=functools.partial(self.listen, launch=launch))
@@ -656,7 +682,8 @@ class Launcher(pyre.component, implements=Recruiter):
         for channel in (launch.streams, launch.vigil):
             if channel is not None:
                 team.dispatcher.forget(channel)
-        # close its streams and watch
+        # close its streams and watch, which the supervisor lets go of first
+        team.supervisor.discharge(pid=launch.pid)
         launch.close()
         # and forget it
         self.launches.pop(launch.id, None)

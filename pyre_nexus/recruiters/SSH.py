@@ -23,7 +23,9 @@ class SSH(Launcher, family="pyre_nexus.recruiters.ssh"):
     'node1:4'. A launch runs one worker shell per host, which hosts the crews of that host in
     processes of its own; launches to different hosts proceed at once. The secret travels on
     the client's stdin, and the end of that stdin, e.g. when the team or the client dies, ends
-    the remote workers, so none outlives its team
+    the remote workers, so none outlives its team: each worker shell starts a supervisor beside
+    its crews that ends them, with what their tasks started, even while a task holds the
+    interpreter
     """
 
     # user configurable state
@@ -38,6 +40,9 @@ class SSH(Launcher, family="pyre_nexus.recruiters.ssh"):
 
     address = pyre.properties.inet(default="0.0.0.0:0")
     address.doc = "where the team listens for its workers, host:port; port 0 lets the kernel pick"
+
+    # the worker shells run where the team's supervisor does not reach, so each has its own
+    superviseShells = True
 
     # implementation details
     def plan(self, team, count):

@@ -40,6 +40,7 @@ from .. import exceptions
 # my protocols
 from .Team import Team
 from ..recruiters.Recruiter import Recruiter
+from ..recruiters.Supervisor import Supervisor
 from .. import recruiters
 
 
@@ -792,6 +793,8 @@ class Foreman(Plain, Peer, implements=Team):
         # a closed team without crews never recruits again, so its recruiter can let go of
         # what it holds for recruitment, e.g. a listening port
         self.recruiter.release(team=self)
+        # and my supervisor, which watches crews from outside my process, goes too
+        self.supervisor.close()
         # what my crews printed and my streams have not taken yet goes out, or is dropped
         self.printer.finish()
         # the shared memory files kept for reuse go too; a team at work makes more
@@ -824,6 +827,8 @@ class Foreman(Plain, Peer, implements=Team):
             # kill them all and reap them
             self.recruiter.release(team=self)
             self.crews.clear()
+        # my supervisor has nothing left to watch
+        self.supervisor.close()
         # all done
         return
 
@@ -983,6 +988,8 @@ class Foreman(Plain, Peer, implements=Team):
         self.depth = 1
         # the shared memory files of finished large tasks, for the next ones
         self.reserve = Reserve()
+        # the process outside mine that ends my crews if i die, started with the first of them
+        self.supervisor = Supervisor()
         # all done
         return
 

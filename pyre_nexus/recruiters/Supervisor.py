@@ -1,0 +1,263 @@
+# -*- Python -*-
+# -*- coding: utf-8 -*-
+#
+# (c) 2026 the pyre_nexus developers; BSD license (see LICENSE)
+
+
+# externals: the bare modules, since the watch runs this file in a fresh interpreter, where
+# {signal} and {socket}, with the enum they build on, would take longer to import than the rest
+# of its start
+import _signal
+import _socket
+import os
+import select
+import sys
+
+
+# declaration
+class Supervisor:
+    """
+    The watch over the crews of a team from outside the team's processes: one small process per
+    team on each host, a bare interpreter ({python -S -I}) running this file, that holds a pidfd
+    of every crew process the team enrolls and, the moment the team is gone, of whatever signal,
+    ends each with its process group, so with what its tasks started. Nothing it waits on needs
+    the interpreter lock of a worker, which a task may hold for as long as it likes, e.g. in a
+    regular expression that backtracks without end
+
+    The team's end shows on its pidfd, and as the end of the socket that carries the enrollments,
+    which only the team holds; a {hangup} descriptor, e.g. the stdin of a worker shell under ssh,
+    is a third sign. The process is spawned, not forked, so it copies nothing of the team: its
+    memory, threads, descriptors, or a GPU or MPI context; it leads a session of its own, out of
+    reach of the signals meant for the team's process group, e.g. Ctrl-C; and it leaves with the
+    team, or when the team shuts it down
+    """
+
+    # how long, in seconds, the team waits for its watch to take a message; the watch reads them
+    # as soon as it is up, so only one that is stopped keeps the team waiting
+    patience = 5.0
+
+    # interface
+    def enroll(self, pid, pidfd):
+        """
+        Watch the process {pid}, which leads its process group, through its {pidfd}: the watch
+        gets a copy, so a reused pid is never taken for it
+        """
+        # start the watch, or start another if it is gone, which learns of the crews enrolled so far
+        if self.pid is None or self.gone():
+            self.start()
+        # remember it, for a watch that comes later
+        self.crews[pid] = pidfd
+        # and tell
+        self.tell(message=b"+%d" % pid, pidfd=pidfd)
+        # all done
+        return
+
+    def discharge(self, pid):
+        """
+        Stop watching the process {pid}, which is gone; call it before its pidfd is closed
+        """
+        # if it was enrolled, and my watch is still there to hear it
+        if self.crews.pop(pid, None) is not None and self.control is not None:
+            # tell; a watch that is gone or stuck keeps a pidfd of a dead process, which is harmless
+            try:
+                self.tell(message=b"-%d" % pid)
+            except OSError:
+                pass
+        # all done
+        return
+
+    def close(self):
+        """
+        The team is done with its crews, which its recruiter has ended: end my watch, and reap it
+        """
+        # if there is none
+        if self.pid is None:
+            # there is nothing to do
+            return
+        # let go of my end
+        self.control.close()
+        self.control = None
+        # end the watch, which has nothing left to do, at once, even if it is still starting up,
+        # unless it is gone; a child that is not reaped still holds its pid
+        if not self.gone():
+            os.kill(self.pid, _signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        self.pid = None
+        self.crews.clear()
+        # all done
+        return
+
+    # meta-methods
+    def __init__(self, hangup=None):
+        # a descriptor whose hang up means the team is gone, beside the team's own end
+        self.hangup = hangup
+        # my watch and my end of the socket to it, from my first enrollment on
+        self.pid = None
+        self.control = None
+        # the pidfds of the processes enrolled, by pid
+        self.crews = {}
+        # all done
+        return
+
+    # implementation details - team side
+    def start(self):
+        """
+        Spawn my watch, and tell it of the crews enrolled so far
+        """
+        # let go of a previous one
+        if self.control is not None:
+            self.control.close()
+        # the socket, whose other end becomes the watch's stdin
+        control, end = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
+        # the watch's streams: the socket, nothing, and my stderr, for the unexpected
+        actions = [
+            (os.POSIX_SPAWN_DUP2, end.fileno(), 0),
+            (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+        ]
+        command = [sys.executable, "-S", "-I", __file__, str(os.getpid())]
+        # and the hang up, if there is one, at its own number, which the watch keeps
+        if self.hangup is not None:
+            actions.append((os.POSIX_SPAWN_DUP2, self.hangup, self.hangup))
+            command.append(str(self.hangup))
+        # spawn it: {posix_spawn} copies nothing of my memory, however large
+        try:
+            self.pid = os.posix_spawn(sys.executable, command, os.environ, file_actions=actions, setsid=True)
+        except OSError as error:
+            control.close()
+            reason = f"cannot start the team's supervisor `{' '.join(command)}`: {error.strerror}"
+            raise OSError(error.errno, reason)
+        finally:
+            end.close()
+        # a stuck watch must not hang me
+        control.settimeout(self.patience)
+        self.control = control
+        # tell it what it has to watch
+        for pid, pidfd in self.crews.items():
+            self.tell(message=b"+%d" % pid, pidfd=pidfd)
+        # all done
+        return
+
+    def gone(self):
+        """
+        Whether my watch has exited, e.g. killed by somebody; reaps it if so
+        """
+        # check, without waiting
+        try:
+            pid, _ = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:
+            return True
+        # all done
+        return pid != 0
+
+    def tell(self, message, pidfd=None):
+        """
+        Send my watch {message}, with a copy of {pidfd}, if given
+        """
+        # the descriptor travels beside the message
+        ancillary = []
+        if pidfd is not None:
+            ancillary.append((_socket.SOL_SOCKET, _socket.SCM_RIGHTS, pidfd.to_bytes(4, sys.byteorder)))
+        # send; a watch that is gone is an error, not a signal that ends me
+        self.control.sendmsg([message], ancillary, _socket.MSG_NOSIGNAL)
+        # all done
+        return
+
+    # implementation details - the watch
+    @classmethod
+    def watch(cls, team, hangup=None):
+        """
+        Watch the team, the process {team}, my parent, which talks to me over my stdin, and end
+        every process it enrolled once it is gone, closes its end, or {hangup} hangs up
+        """
+        # let go of what the team's process left inheritable, beyond my streams and the hang up
+        keep = 2 if hangup is None else hangup
+        os.closerange(3, keep)
+        os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
+        # what i listen to
+        control = _socket.socket(fileno=0)
+        control.setblocking(False)
+        poller = select.poll()
+        poller.register(0, select.POLLIN)
+        # a hang up shows without reading, so i take nothing from a stream that is not mine
+        if hangup is not None:
+            poller.register(hangup, select.POLLRDHUP)
+        # the team's pidfd; a pid that is still my parent's after it is open is the team's
+        try:
+            pidfd = os.pidfd_open(team)
+        except ProcessLookupError:
+            pidfd = None
+        alive = pidfd is not None and os.getppid() == team
+        if alive:
+            poller.register(pidfd, select.POLLIN)
+        # the pidfds of the processes enrolled, by pid
+        crews = {}
+        # take in what the team says, until it closes its end or is gone; after its death, what
+        # it said before is all there, so it is taken in before i act
+        while cls.hear(control=control, crews=crews) and alive:
+            # wait for the team to say more, or to die
+            alive = not any(fd != 0 for fd, _ in poller.poll())
+        # end what is left
+        for pid, crew in crews.items():
+            cls.end(pid=pid, pidfd=crew)
+        # all done
+        return
+
+    @staticmethod
+    def hear(control, crews):
+        """
+        Take in the enrollments and discharges waiting on {control}; {False} once the team has
+        closed its end
+        """
+        # as long as there are any
+        while True:
+            # read one, with the descriptor that may come with it
+            try:
+                message, ancillary, _, _ = control.recvmsg(32, _socket.CMSG_SPACE(4))
+            except BlockingIOError:
+                return True
+            except OSError:
+                return False
+            # the end of the team's
+            if not message:
+                return False
+            # a pid, enrolled with its pidfd, or discharged
+            pid = int(message[1:])
+            previous = crews.pop(pid, None)
+            if previous is not None:
+                os.close(previous)
+            for level, kind, data in ancillary:
+                if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
+                    crews[pid] = int.from_bytes(data[:4], sys.byteorder)
+
+    @staticmethod
+    def end(pid, pidfd):
+        """
+        End the process {pid}, which {pidfd} refers to, with its process group, unless it is gone
+        """
+        # a process that is not reaped holds its pid, so no other process can lead a group by that
+        # number; one that is reaped is no longer mine to signal, nor is its group
+        try:
+            _signal.pidfd_send_signal(pidfd, 0)
+        except ProcessLookupError:
+            return
+        # its group, which holds what its tasks started; a fork that has not formed it yet has
+        # started nothing
+        try:
+            os.killpg(pid, _signal.SIGKILL)
+        except OSError:
+            pass
+        # and the process itself, wherever it is
+        try:
+            _signal.pidfd_send_signal(pidfd, _signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        # all done
+        return
+
+
+# the watch, as the team starts it
+if __name__ == "__main__":
+    Supervisor.watch(*map(int, sys.argv[1:]))
+
+
+# end of file
