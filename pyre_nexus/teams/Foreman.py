@@ -512,7 +512,13 @@ class Foreman(Plain, Peer, implements=Team):
                     self.abandon(
                         task=task,
                         error=exceptions.Casualty(
-                            crew=str(crew), pid=crew.pid, status=status, task=task.label, link=crew.failure
+                            crew=str(crew),
+                            pid=crew.pid,
+                            status=status,
+                            task=task.label,
+                            link=crew.failure,
+                            memory=crew.memory,
+                            pids=crew.pids,
                         ),
                     )
         # anything behind it never started
