@@ -738,8 +738,9 @@ Open (strict xfail tests: they fail today, and will fail the suite the day they 
 
 7. **Processes that leave the worker's process group escape** (`test_exhaustion.py::test_killed_crew_takes_the_processes_that_left_its_group`).
    A process a task moved to a group of its own escapes with fork, and one in a session of its
-   own with both. Proposed fix: make each worker a child subreaper and kill its whole tree;
-   only a cgroup per crew catches everything.
+   own with both, where crews get no cgroups; the test runs with `cgroups = off`. Where they
+   get them, killing a crew kills every process of its cgroup
+   (`test_cgroup.py::test_daemon_dies_with_its_crew`).
 """
 
 
@@ -799,7 +800,7 @@ def main():
         "",
         "## 3. Exhaustion",
         "",
-        "The memory cases limit each crew with the recruiter's `memory` trait, the most its process may",
+        "The memory cases limit each crew with the recruiter's `memory` trait without cgroups, the most its process may",
         f"map (RLIMIT_AS), set to {exhaustion.HEADROOM >> 20} MiB more than the team maps: a task that runs its crew out of it",
         "ends the crew, and is a `Casualty` that names the limit; the crew is replaced.",
         "",

@@ -710,8 +710,11 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         self.backlog = collections.deque()
         self.revoked = set()
         self.patience = 1e-3
-        # worker side: the most memory, in bytes, my recruiter lets my process map; 0 for no limit
+        # worker side: the most memory, in bytes, my recruiter lets my process map; 0 for no limit;
+        # team side: the memory limit of my cgroup, once the kernel killed my worker for it
         self.memory = 0
+        # team side: the limit of processes of my cgroup, once a task of mine ran into it
+        self.pids = 0
         # worker side: the task i am running, the capture of my output, and the news of the
         # task that waits to be announced, with when i last announced some
         self.current = 0

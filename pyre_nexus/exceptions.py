@@ -117,11 +117,11 @@ class Casualty(NexusError):
     The worker process died while it was running the task: it exited, crashed, or was killed
     by a signal, e.g. by the kernel when it ran out of memory; or the link to a remote worker
     failed, e.g. behind a partition or a frozen host; or the task ran it out of the {memory}
-    its recruiter allows each crew
+    its recruiter allows each crew, or into its limit of {pids} processes and threads
     """
 
     # meta-methods
-    def __init__(self, crew="crew", pid=0, status=None, task="a task", link=None, memory=0, **kwds):
+    def __init__(self, crew="crew", pid=0, status=None, task="a task", link=None, memory=0, pids=0, **kwds):
         # describe the death
         cause = self.cause(status)
         # and a failure of the link, which says more than the status of what was killed after
@@ -130,6 +130,8 @@ class Casualty(NexusError):
         # or the limit the task ran into, which ended its crew
         if memory:
             cause = f"it ran out of memory: the crew's limit is {self.size(memory)} (memory trait)"
+        if pids:
+            cause = f"it ran into the crew's limit of {pids} processes and threads (pids trait)"
         # build the description
         description = f"{crew} died while running {task}: {cause}"
         # chain up
@@ -140,6 +142,7 @@ class Casualty(NexusError):
         self.status = status
         self.link = link
         self.memory = memory
+        self.pids = pids
         # all done
         return
 

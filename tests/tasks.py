@@ -730,3 +730,87 @@ def nbytes(data):
 
 
 # end of process and time tasks
+
+
+# tasks for tests/recruiters/test_cgroup.py
+def cgroup_reserve(size):
+    """
+    Map {size} bytes of private memory without touching them, as runtimes that reserve address
+    space do; return how many were mapped
+    """
+    import mmap
+
+    with mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS) as region:
+        return len(region)
+
+
+def cgroup_hog(chunk=1 << 20):
+    """
+    Fill {chunk} bytes at a time, so they are resident, and keep them, until something gives
+    """
+    hoard = []
+    while True:
+        hoard.append(b"\x01" * chunk)
+
+
+def cgroup_detach():
+    """
+    Let go of the worker's descriptors and streams, as a well behaved daemon would
+    """
+    os.closerange(3, 1024)
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+
+
+def cgroup_bomb(folder):
+    """
+    A fork bomb: every process of it forks without end, trying again when a fork is refused,
+    and each new one writes its pid to a file named after it in {folder}; never returns
+    """
+    while True:
+        # fork
+        try:
+            pid = os.fork()
+        # and try again when refused
+        except OSError:
+            time.sleep(1e-3)
+            continue
+        # a new one
+        if pid == 0:
+            cgroup_detach()
+            with open(os.path.join(folder, str(os.getpid())), "w"):
+                pass
+
+
+def cgroup_daemon(folder, seconds):
+    """
+    Start a daemon the classic way: a child that starts a session of its own, forks the daemon
+    and exits, so the daemon belongs to neither the worker's process group nor its session;
+    the daemon writes its pid to the file {folder}/daemon and sleeps for a minute. Then sleep
+    for {seconds}, and return the pid of the worker
+    """
+    # the child
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setsid()
+            # the daemon
+            if os.fork() == 0:
+                cgroup_detach()
+                path = os.path.join(folder, "daemon")
+                with open(f"{path}.part", "w") as marker:
+                    marker.write(str(os.getpid()))
+                os.rename(f"{path}.part", path)
+                time.sleep(60)
+        finally:
+            os._exit(0)
+    # which exits once the daemon is on its way
+    os.waitpid(pid, 0)
+    # then wait
+    time.sleep(seconds)
+    return os.getpid()
+
+
+# end of cgroup tasks

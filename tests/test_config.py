@@ -493,8 +493,10 @@ def test_bad_value_in_file(tmp_path, trait, value, shown, accepted):
         ("recruiter.grace", "2*m", "2.0*m", "time"),
         ("recruiter.grace", "-1*s", "-1", "time"),
         ("recruiter.transport", "carrier", "carrier", "pipe"),
+        ("recruiter.cgroups", "on", "on", "auto or off"),
+        ("recruiter.pids", "4", "4", "at least 16"),
     ],
-    ids=["grace=abc", "grace=2*m", "grace=-1*s", "transport=carrier"],
+    ids=["grace=abc", "grace=2*m", "grace=-1*s", "transport=carrier", "cgroups=on", "pids=4"],
 )
 def test_bad_recruiter_value(tmp_path, trait, value, shown, accepted):
     """

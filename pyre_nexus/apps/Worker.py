@@ -29,6 +29,7 @@ from ..Handshake import Handshake
 from ..Wire import Wire
 from ..SocketTLS import SocketTLS
 from ..exceptions import Casualty
+from ..recruiters.Cgroup import Cgroup
 from ..recruiters.Fork import Fork
 from ..recruiters.Supervisor import Supervisor
 
@@ -369,7 +370,7 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
     @staticmethod
     def end():
         """
-        End my process group, with me in it
+        End my process group, with me in it, and my crew's cgroup, if its recruiter made one
         """
         # flush what i said
         for stream in (sys.stdout, sys.stderr):
@@ -377,8 +378,11 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
                 stream.flush()
             except Exception:
                 pass
-        # and go, with everything my tasks started
-        os.killpg(0, signal.SIGKILL)
+        # and go, with everything my tasks started, wherever it moved
+        try:
+            Cgroup.mine().kill()
+        finally:
+            os.killpg(0, signal.SIGKILL)
 
     def fail(self, message):
         """

@@ -26,7 +26,8 @@ class About(Command, family="pyre_nexus.cli.about"):
     use: fork and spawn always; ssh, mpi and slurm when their launchers are on the PATH, as
     ssh, mpirun or mpiexec (OpenMPI or MPICH, as its --version says) and srun: 'yes' when the
     launcher is there and tells its version, '?' when it is there but fails to, 'no' when it
-    is not there
+    is not there; and the cgroups the crews of fork and spawn get here, in which hierarchy each
+    role is, or why they get none
     """
 
     # the recruiters, in the order to show them; any others pyre_nexus has come after
@@ -60,6 +61,11 @@ class About(Command, family="pyre_nexus.cli.about"):
         print("recruiters:")
         for line in self.table(rows=list(self.survey())):
             print(line)
+        # the cgroups
+        print()
+        print("cgroups, for the crews of fork and spawn:")
+        for line in self.cgroups():
+            print(f"  {line}")
         # all done
         return 0
 
@@ -82,6 +88,22 @@ class About(Command, family="pyre_nexus.cli.about"):
             yield (name, *self.launcher(name=name))
         # all done
         return
+
+    def cgroups(self):
+        """
+        What cgroups the crews of the local recruiters get here, as those of a team with limits
+        on memory and pids would, or why they get none
+        """
+        # the cgroups
+        from ..recruiters.Cgroup import Cgroup
+
+        # make the group of such a team, which is what tells what this process may do
+        group = Cgroup.team(memory=1 << 30, pids=1024)
+        # describe it, and let it go
+        try:
+            return group.describe()
+        finally:
+            group.dissolve()
 
     def launcher(self, name):
         """

@@ -24,9 +24,9 @@ from .Command import Command
 class Check(Command, family="pyre_nexus.cli.check"):
     """
     Bring up one crew through a recruiter, on each of its hosts, run a probe there, and report
-    how long the answer took and what it was: the host, the pid of the worker and its python;
-    or, when a crew cannot be brought up, why, with the launcher's own words. The exit status
-    is 1 if any host failed
+    how long the answer took and what it was: the host, the pid of the worker and its python,
+    and the cgroups it is in, or why it is in none; or, when a crew cannot be brought up, why,
+    with the launcher's own words. The exit status is 1 if any host failed
 
     The recruiter is --recruiter, with its settings, e.g.
         nexus check --recruiter=ssh --recruiter.hosts=node1,node2 --recruiter.python=/opt/bin/python3
@@ -80,6 +80,7 @@ class Check(Command, family="pyre_nexus.cli.check"):
                     f"host {answer['host']}, pid {answer['pid']}, python {answer['python']} "
                     f"({answer['executable']}), pyre_nexus {answer['pyre_nexus']}"
                 )
+                print(f"      cgroups: {self.cgroups(recruiter=report['team'].recruiter, groups=answer['cgroups'])}")
                 continue
             # the rest failed
             failures += 1
@@ -272,6 +273,32 @@ class Check(Command, family="pyre_nexus.cli.check"):
         return "still waiting for the worker of " + "; ".join(launch.describe() for launch in launches)
 
     @staticmethod
+    def cgroups(recruiter, groups):
+        """
+        Describe the cgroups of a crew of {recruiter} from its {groups}, the lines of its
+        /proc/self/cgroup that are a crew's; or why there are none
+        """
+        # the ones it is in: cgroup2, or the v1 hierarchies of controllers, and where
+        if groups:
+            entries = [line.split(":", 2) for line in groups]
+            kinds = [f"v1 {controllers}" if controllers else "v2" for _, controllers, _ in entries]
+            return f"{', '.join(kinds)}, in {entries[0][2]}"
+        # the recruiters without them
+        if not hasattr(recruiter, "cgroups"):
+            return f"none: the {recruiter.pyre_family().split('.')[-1]} recruiter does not put its crews in cgroups"
+        # the ones that have them turned off
+        if recruiter.cgroups == "off":
+            return f"none: {recruiter.pyre_name}.cgroups is off"
+        # the others lack them here; a group made as the recruiter would make it says why
+        from ..recruiters.Cgroup import Cgroup
+
+        group = Cgroup.team(memory=recruiter.memory, pids=recruiter.pids)
+        try:
+            return "none: " + "; ".join(group.describe())
+        finally:
+            group.dissolve()
+
+    @staticmethod
     def explain(error):
         """
         Describe {error}, with its cause
@@ -308,8 +335,12 @@ def probe():
 
     import pyre_nexus
 
+    # the cgroups it is in that are a crew's
+    with open("/proc/self/cgroup") as stream:
+        groups = [line.strip() for line in stream if "/nexus-" in line]
     # the answer
     return {
+        "cgroups": groups,
         "host": socket.gethostname(),
         "pid": os.getpid(),
         "python": platform.python_version(),

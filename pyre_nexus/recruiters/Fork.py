@@ -16,12 +16,16 @@ import sys
 import threading
 import time
 import traceback
+# the kill that {Fork.signal} passes on to a crew's cgroup, whose argument hides the module
+from signal import SIGKILL
 
 # the framework
 import pyre
 
 # my protocol
 from .Recruiter import Recruiter
+# the cgroups of crews
+from .Cgroup import Cgroup
 # the watch over my children
 from .Vigil import Vigil
 # errors
@@ -46,6 +50,13 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
     within twice {grace}, by when a team that lives has escalated: neither the worker nor what
     its tasks started outlives its team. With {memory}, the worker cannot map more than that; a
     task that runs it out of memory ends the crew, and is a {Casualty} that names the limit
+
+    Where this host lets the team make cgroups, and {cgroups} is 'auto', each crew gets one, and
+    its worker is in it before it takes a task: killing the crew kills every process in it,
+    whatever process group or session it moved to; {memory} is then the resident memory of the
+    whole crew, which the kernel's out of memory killer enforces, where a memory controller is
+    there; and {pids} limits its processes and threads, a task that runs into it ends the crew
+    and is a {Casualty} that names it. Where there are none, or with 'off', none of that
     """
 
     # user configurable state
@@ -60,8 +71,23 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
 
     memory = pyre.properties.int(default=0)
     memory.doc = (
-        "the most memory, in bytes, each crew may map (its address space), e.g. 2**30; a task "
-        "that needs more ends its crew, and is a casualty; 0 for no limit"
+        "the most memory, in bytes, each crew may use, e.g. 2**30: resident, where crews get "
+        "cgroups with a memory controller, else what each worker may map (its address space); "
+        "a task that needs more ends its crew, and is a casualty; 0 for no limit"
+    )
+
+    pids = pyre.properties.int(default=0)
+    pids.doc = (
+        "the most processes and threads each crew may have at once, its worker's own included, "
+        "where crews get cgroups with a pids controller; a task that runs into it, e.g. a fork "
+        "bomb, ends its crew, and is a casualty; at least 16, or 0 for no limit"
+    )
+
+    cgroups = pyre.properties.str(default="auto")
+    cgroups.doc = (
+        "'auto' puts each crew in a cgroup of its own where this host lets the team make them "
+        "(see `nexus about`), so killing a crew kills all its processes, and {memory} and {pids} "
+        "hold for all of them; 'off' for none"
     )
 
     # interface
@@ -77,18 +103,29 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         """
         Fork one crew for {team}
         """
-        # a forked worker starts with what the team maps, so a limit below that leaves it no room
-        if self.memory and self.memory <= self.mapped():
+        # the cgroup of the team's crews, which has no hierarchies where they get none
+        group = Cgroup.of(recruiter=self, team=team)
+        # a forked worker starts with what the team maps, or with what it has resident where a
+        # cgroup holds the limit, so a limit below that leaves it no room
+        resident = group.memory > 0
+        floor = self.mapped(field="VmRSS" if resident else "VmSize")
+        if self.memory and self.memory <= floor:
             raise RecruitmentError(
                 recruiter=self.pyre_name,
                 reason=f"its memory limit of {Casualty.size(self.memory)} is less than the "
-                f"{Casualty.size(self.mapped())} the team maps, which a forked worker starts with; "
-                f"raise '{self.pyre_name}.memory'",
+                f"{Casualty.size(floor)} the team {'has resident' if resident else 'maps'}, which a "
+                f"forked worker starts with; raise '{self.pyre_name}.memory'",
             )
+        # the crew's own cgroup
+        try:
+            cell = group.crew()
+        except OSError as error:
+            raise RecruitmentError(recruiter=self.pyre_name, reason=f"cannot make the crew's cgroup in {group}: {error}")
         # make the channel
         try:
             parent, child = self.transport.open()
         except OSError as error:
+            cell.dissolve()
             raise RecruitmentError(recruiter=self.pyre_name, reason=f"no channel: {error}")
         # and the unix socket pair beside it, for the descriptors of shared memory
         try:
@@ -96,6 +133,7 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         except OSError as error:
             parent.close()
             child.close()
+            cell.dissolve()
             raise RecruitmentError(recruiter=self.pyre_name, reason=f"no side channel: {error}")
         # build the worker side here: pyre's component machinery run in the child would touch,
         # and so copy, pages of the team's heap; a child that inherits it built pays nothing
@@ -118,15 +156,27 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             # clean up
             for channel in (parent, child, side, twinside):
                 channel.close()
+            cell.dissolve()
             # and complain
             raise RecruitmentError(recruiter=self.pyre_name, reason=f"fork failed: {error}")
         # in the child
         if pid == 0:
             # become a worker; this never returns
-            self.enlist(crew=twin)
+            self.enlist(crew=twin, cell=cell)
         # in the parent, the collector sees the team's objects again
         if freeze:
             gc.unfreeze()
+        # the worker goes into its cgroup before it takes a task, which takes my event loop
+        try:
+            cell.admit(pid=pid)
+        except OSError as error:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            cell.dissolve()
+            for channel in (parent, child, side, twinside):
+                channel.close()
+            twin.dispatcher.close()
+            raise RecruitmentError(recruiter=self.pyre_name, reason=f"cannot put the worker in {cell}: {error}")
         # and the child's ends belong to the child, as does the twin's event loop, whose kernel
         # selector would otherwise stay open here until the twin is collected
         child.close()
@@ -151,10 +201,12 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             os.waitpid(pid, 0)
             parent.close()
             side.close()
+            cell.dissolve()
             raise RecruitmentError(
                 recruiter=self.pyre_name, reason=f"cannot watch the worker: {error} (pidfd_open needs Linux 5.3)"
             )
         crew.notes = vigil
+        self.cells[crew] = cell
         team.dispatcher.whenReadReady(
             channel=vigil, call=functools.partial(self.expire, team=team, crew=crew)
         )
@@ -201,6 +253,10 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
                 os.waitpid(crew.pid, 0)
             except ChildProcessError:
                 pass
+            # its cgroup goes with the team's
+            self.cells.pop(crew, None)
+        # which goes now, once what is left in it is gone
+        Cgroup.disperse(recruiter=self, team=team)
         # all done
         return
 
@@ -222,6 +278,8 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             )
         # the memory must be a number of bytes
         yield from self.checkMemory(recruiter=self)
+        # the cgroups, and the limit they hold
+        yield from Cgroup.check(recruiter=self)
         # the transport must resolve
         try:
             self.transport
@@ -245,6 +303,17 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             )
         )
 
+    # meta-methods
+    def __init__(self, **kwds):
+        # chain up
+        super().__init__(**kwds)
+        # the cgroup of the crews of each team, with the clock that watches their pids limit,
+        # and the cgroup of each crew
+        self.groups = {}
+        self.cells = {}
+        # all done
+        return
+
     # implementation details
     def expire(self, channel, team, crew):
         """
@@ -260,6 +329,9 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             os.killpg(crew.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        # and those that left the group, in the crew's cgroup
+        cell = self.cells[crew]
+        cell.kill()
         # collect the status
         exited, status = channel.reap()
         # if it has not exited after all
@@ -272,6 +344,11 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         channel.close()
         # the reports it sent before it left still count
         crew.settle(team=team)
+        # the cgroup tells whether the kernel killed it for its memory limit, and then it goes
+        del self.cells[crew]
+        if status == -signal.SIGKILL and cell.oomed():
+            crew.memory = cell.memory
+        cell.dissolve()
         # bury it
         team.bury(crew=crew, status=status)
         # all done
@@ -292,6 +369,24 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # and come back after another grace, if there is more to try
         return self.grace if signals else None
 
+    def overrun(self, timestamp, team):
+        """
+        Kill the crews of {team} whose cgroup refused a fork: a task ran into my {pids} limit
+
+        N.B.: this is an alarm handler; it returns the interval to the next invocation
+        """
+        # go through the crews
+        for crew in team.crews:
+            # the ones that ran into it, once
+            cell = self.cells.get(crew)
+            if cell is not None and not crew.pids and cell.refused():
+                # so the casualty names the limit
+                crew.pids = cell.pids
+                # and the crew goes
+                self.signal(crew=crew, signal=signal.SIGKILL)
+        # keep watching
+        return Cgroup.interval
+
     def signal(self, crew, signal):
         """
         Send {signal} to the process group of the worker of {crew}
@@ -309,12 +404,17 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
                 os.kill(crew.pid, signal)
             except ProcessLookupError:
                 pass
+        # a kill reaches the processes that left the group too, in the crew's cgroup
+        cell = self.cells.get(crew)
+        if signal == SIGKILL and cell is not None:
+            cell.kill()
         # all done
         return
 
-    def enlist(self, crew):
+    def enlist(self, crew, cell):
         """
-        Turn the child of a fork into the worker side of {crew}; never returns
+        Turn the child of a fork into the worker side of {crew}, whose cgroup is {cell}; never
+        returns
         """
         # assume the worst
         status = 1
@@ -325,9 +425,9 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             # end it with the team, even a team that dies of SIGKILL, once a team that lives would
             # have escalated; a thread that waits in the kernel costs my tasks nothing
             patience = 2 * seconds(self.grace)
-            threading.Thread(target=self.watch, args=(crew.side, patience), daemon=True).start()
-            # keep it within its memory
-            if self.memory:
+            threading.Thread(target=self.watch, args=(crew.side, patience, cell), daemon=True).start()
+            # keep it within its memory, unless its cgroup does
+            if self.memory and not cell.memory:
                 self.confine(crew=crew, memory=self.memory)
             # the crew is mine now
             crew.pid = os.getpid()
@@ -386,11 +486,12 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # all done
         return
 
-    def watch(self, side, grace):
+    def watch(self, side, grace, cell):
         """
-        End my process group, with me and what my tasks started in it, when the team closes its
-        end of my {side} channel, which it does with my channel, or dies, unless i leave on my
-        own within {grace}, as a dismissed worker does; a team that lives has escalated by then
+        End my process group, with me and what my tasks started in it, and my {cell}, the cgroup
+        of what they started wherever it moved, when the team closes its end of my {side}
+        channel, which it does with my channel, or dies, unless i leave on my own within
+        {grace}, as a dismissed worker does; a team that lives has escalated by then
 
         N.B.: this runs in a thread of the worker, which the worker's exit ends
         """
@@ -403,7 +504,10 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # a dismissal ends with the team closing the channel; give me time to go quietly
         time.sleep(grace)
         # otherwise, the team is gone, or wants me gone while a task still runs
-        os.killpg(0, signal.SIGKILL)
+        try:
+            cell.kill()
+        finally:
+            os.killpg(0, signal.SIGKILL)
 
     @staticmethod
     def checkMemory(recruiter):
@@ -440,14 +544,15 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         return
 
     @staticmethod
-    def mapped():
+    def mapped(field="VmSize"):
         """
-        The bytes my process maps now, which count against a limit on its address space
+        The bytes my process maps now, which count against a limit on its address space; or,
+        with {field} VmRSS, those it has resident
         """
         # the kernel keeps count
         with open("/proc/self/status") as status:
             for line in status:
-                if line.startswith("VmSize:"):
+                if line.startswith(f"{field}:"):
                     return int(line.split()[1]) * 1024
         # all done
         return 0

@@ -7,8 +7,10 @@
 # externals
 import os
 import shlex
+import signal
 
 # my parts
+from .Cgroup import Cgroup
 from .Vigil import Vigil
 
 
@@ -84,6 +86,9 @@ class Launch:
                 os.kill(pid, number)
             except ProcessLookupError:
                 pass
+        # a kill reaches what left the session too, in the launch's cgroup
+        if number == signal.SIGKILL:
+            self.cgroup.kill()
         # all done
         return
 
@@ -119,6 +124,8 @@ class Launch:
             self.streams = None
         # the watch
         self.vigil.close()
+        # and the cgroup, once what is left in it is gone
+        self.cgroup.dissolve()
         # all done
         return
 
@@ -137,6 +144,9 @@ class Launch:
         self.vigil = Vigil(pid=pid)
         # its exit status: {False} while it runs
         self.status = False
+        # the cgroup of the launcher and all it starts here, where its recruiter made one; by
+        # default, one in no hierarchy, which does nothing
+        self.cgroup = Cgroup(parent=None, name="none")
         # the end of its stderr
         self.tail = bytearray()
         # the clock of the launch timeout, and of the escalation after a dismissal

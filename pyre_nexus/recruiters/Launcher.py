@@ -177,6 +177,12 @@ class Launcher(pyre.component, implements=Recruiter):
         """
         return dict(os.environ)
 
+    def addressable(self):
+        """
+        The most memory, in bytes, each worker shell lets its crew map: my {memory}, by default
+        """
+        return self.memory
+
     # interface
     @pyre.export
     def recruit(self, team, count):
@@ -431,9 +437,9 @@ class Launcher(pyre.component, implements=Recruiter):
             f"--timeout={seconds(self.timeout):g}*s",
             f"--heartbeat={seconds(self.heartbeat):g}*s",
         ]
-        # the memory each crew may use, if it is limited
-        if self.memory:
-            command.append(f"--memory={self.memory}")
+        # the memory each crew may map, if it is limited
+        if self.addressable():
+            command.append(f"--memory={self.addressable()}")
         # how the team proves who it is, if the channels are encrypted
         if self.certificate:
             command.append(f"--authority={self.authority or self.certificate}")
@@ -609,12 +615,18 @@ class Launcher(pyre.component, implements=Recruiter):
             return True
         # it's gone
         launch.status = status
-        # end whatever it left behind in its session, e.g. the processes its tasks started
+        # end whatever it left behind in its session, e.g. the processes its tasks started, and
+        # in its cgroup, wherever they moved
         for pid in launch.session():
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        launch.cgroup.kill()
+        # which tells whether the kernel killed it for its memory limit
+        if status == -signal.SIGKILL and launch.cgroup.oomed():
+            for crew in launch.crews:
+                crew.memory = launch.cgroup.memory
         # catch the last words on its stderr, as far as they have come: a process its tasks
         # started may hold the stream open for long after
         if launch.streams is not None:

@@ -6,6 +6,7 @@
 
 # externals
 import os
+import signal
 import sys
 
 # the framework
@@ -13,6 +14,10 @@ import pyre
 
 # my superclass
 from .Launcher import Launcher
+# my parts
+from .Cgroup import Cgroup
+from .Fork import Fork
+from ..exceptions import RecruitmentError
 
 
 # declaration
@@ -27,11 +32,60 @@ class Spawn(Launcher, family="pyre_nexus.recruiters.spawn"):
     what the team imports, they find. A worker here that goes silent but is running is at work,
     e.g. pickling a large result while its heartbeat waits for the interpreter, and is never
     taken for lost; one that is stopped is frozen, and is lost after three silent heartbeats
+
+    Where this host lets the team make cgroups, and {cgroups} is 'auto', each crew gets one, as
+    with the fork recruiter, and its worker shell is in it before it can register: killing the
+    crew kills every process in it, {memory} is the resident memory of the whole crew where a
+    memory controller is there, and {pids} limits its processes and threads
     """
 
     # user configurable state
     address = pyre.properties.inet(default="127.0.0.1:0")
     address.doc = "where the team listens for its workers; loopback, since they run here"
+
+    # the limits and the cgroups, as the fork recruiter has them
+    memory = pyre.properties.int(default=0)
+    memory.doc = Fork.pyre_trait(alias="memory").doc
+
+    pids = pyre.properties.int(default=0)
+    pids.doc = Fork.pyre_trait(alias="pids").doc
+
+    cgroups = pyre.properties.str(default="auto")
+    cgroups.doc = Fork.pyre_trait(alias="cgroups").doc
+
+    # interface
+    @pyre.export
+    def release(self, team):
+        """
+        The team is going away: end every launch, and remove the cgroup of its crews
+        """
+        # the launches
+        super().release(team=team)
+        # and the cgroup, once what is left in it is gone
+        Cgroup.disperse(recruiter=self, team=team)
+        # all done
+        return
+
+    # framework hooks
+    def pyre_configured(self):
+        """
+        Check my configuration; each complaint names the trait, the value and what is accepted
+        """
+        # chain up
+        yield from super().pyre_configured()
+        # the cgroups, and the limit they hold
+        yield from Cgroup.check(recruiter=self)
+        # all done
+        return
+
+    # meta-methods
+    def __init__(self, **kwds):
+        # chain up
+        super().__init__(**kwds)
+        # the cgroup of the crews of each team, with the clock that watches their pids limit
+        self.groups = {}
+        # all done
+        return
 
     # implementation details
     def environment(self):
@@ -45,6 +99,70 @@ class Spawn(Launcher, family="pyre_nexus.recruiters.spawn"):
         env["PYTHONPATH"] = os.pathsep.join(entry or os.getcwd() for entry in sys.path)
         # all done
         return env
+
+    def addressable(self):
+        """
+        The most memory each worker shell lets its crew map: none, where the crews' cgroups hold
+        their resident memory instead
+        """
+        # the cgroups of my teams, all made alike
+        resident = any(group.memory for group, _ in self.groups.values())
+        # the address space is free under a limit on resident memory
+        return 0 if resident else self.memory
+
+    def launch(self, team, host, size):
+        """
+        Start the worker shell of a crew, in a cgroup of its own where it gets one
+        """
+        # the crew's cgroup, first, since how much the worker shell may map depends on it
+        group = Cgroup.of(recruiter=self, team=team)
+        try:
+            cell = group.crew()
+        except OSError as error:
+            raise RecruitmentError(recruiter=self.pyre_name, reason=f"cannot make the crew's cgroup in {group}: {error}")
+        # start it
+        try:
+            crews = super().launch(team=team, host=host, size=size)
+        except RecruitmentError:
+            cell.dissolve()
+            raise
+        launch = self.launches[crews[0].notes]
+        launch.cgroup = cell
+        # and put it in its cgroup before it can register, which takes my event loop; one
+        # that is gone already is the business of the watch on its exit
+        try:
+            cell.admit(pid=launch.pid)
+        except ProcessLookupError:
+            pass
+        # if that fails otherwise, it goes
+        except OSError as error:
+            launch.signal(signal.SIGKILL)
+            os.waitpid(launch.pid, 0)
+            launch.status = None
+            self.forget(team=team, launch=launch)
+            raise RecruitmentError(recruiter=self.pyre_name, reason=f"cannot put the worker in {cell}: {error}")
+        # all done
+        return crews
+
+    def overrun(self, timestamp, team):
+        """
+        Kill the launches whose cgroup refused a fork: a task of their crew ran into my {pids}
+        limit
+
+        N.B.: this is an alarm handler; it returns the interval to the next invocation
+        """
+        # go through the launches
+        for launch in list(self.launches.values()):
+            # the ones whose crew ran into it, once
+            crews = launch.living()
+            if crews and not any(crew.pids for crew in crews) and launch.cgroup.refused():
+                # so the casualty names the limit
+                for crew in crews:
+                    crew.pids = launch.cgroup.pids
+                # and the launch goes
+                launch.signal(signal.SIGKILL)
+        # keep watching
+        return Cgroup.interval
 
     def plan(self, team, count):
         """

@@ -541,9 +541,13 @@ class Foreman(Plain, Peer, implements=Team):
                             status=status,
                             task=task.label if not undelivered else f"{task.label}, which it was still receiving",
                             link=crew.failure,
-                            memory=getattr(self.recruiter, "memory", 0)
-                            if undelivered or status == exceptions.Casualty.starved
-                            else 0,
+                            memory=crew.memory
+                            or (
+                                getattr(self.recruiter, "memory", 0)
+                                if undelivered or status == exceptions.Casualty.starved
+                                else 0
+                            ),
+                            pids=crew.pids,
                         ),
                     )
         # anything behind it never started

@@ -28,6 +28,7 @@ import pytest
 
 # the package
 import pyre_nexus
+from pyre_nexus.recruiters.Cgroup import Cgroup
 
 # the helpers
 from tests import terminal
@@ -164,6 +165,12 @@ def test_about(tmp_path):
     assert (recruiters["ssh"] == "no") == (shutil.which("ssh") is None), output
     assert (recruiters["mpi"] == "no") == (shutil.which("mpirun") is shutil.which("mpiexec") is None), output
     assert (recruiters["slurm"] == "no") == (shutil.which("srun") is None), output
+    # the cgroups of the local crews, as a team here gets them, or why there are none
+    group = Cgroup.team(memory=1 << 30, pids=1024)
+    expected = group.describe()
+    group.dissolve()
+    shown_cgroups = output.split("cgroups, for the crews of fork and spawn:\n")[1].splitlines()
+    assert [line.strip() for line in shown_cgroups] == expected, output
 
 
 # config
@@ -254,6 +261,8 @@ def test_check_spawn(tmp_path):
         rf"spawn\s+ok\s+answered in [0-9.]+ s: host {re.escape(socket.gethostname())}, pid \d+", result.stdout
     ), shown(result)
     assert f"python {platform.python_version()}" in result.stdout
+    # and the cgroups of the crew, or why it has none
+    assert re.search(r"^\s+cgroups: (v1 |v2|none: )", result.stdout, re.MULTILINE), shown(result)
 
 
 def test_check_bad_python(tmp_path):

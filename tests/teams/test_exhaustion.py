@@ -8,16 +8,18 @@
 Tasks that exhaust what their worker has: memory, the output pipe it shares with its team, and
 the process table
 
-- memory: the recruiter's {memory} trait caps the address space of each crew (RLIMIT_AS); a
-  task that allocates without bound then ends its crew, and is a casualty that names the
-  limit; the crew is replaced, and the team goes on
+- memory: without cgroups (here turned off), the recruiter's {memory} trait caps the address
+  space of each crew (RLIMIT_AS); a task that allocates without bound then ends its crew, and
+  is a casualty that names the limit; the crew is replaced, and the team goes on. The limit on
+  resident memory that cgroups give is in tests/recruiters/test_cgroup.py
 - output: workers write to the team's stdout and stderr; 50 MB from a task does not stall the
   team as long as somebody reads the other end, and a task blocked on a pipe nobody reads is
   ended by its deadline while the rest of the team works on
 - descriptors: recruiting crew after crew does not pile up descriptors in the team
 - processes: a task that starts children and grandchildren; when its crew is killed (deadline,
-  cancel) the ones in the worker's process group die with it. Those that moved to a process
-  group or a session of their own escape: a known limit, shown by a strict xfail
+  cancel) the ones in the worker's process group die with it. Without cgroups (here turned
+  off), those that moved to a process group or a session of their own escape: a known limit,
+  shown by a strict xfail; in a cgroup none does (tests/recruiters/test_cgroup.py)
 """
 
 # externals
@@ -55,6 +57,7 @@ def capped(make_team, recruiter, size=1):
     """
     staff = make_team("staff", size=size)
     staff.recruiter = recruiter
+    staff.recruiter.cgroups = "off"
     staff.recruiter.memory = Fork.mapped() + HEADROOM
     return staff, staff.recruiter.memory
 
@@ -236,10 +239,12 @@ DOOMED = {
 def brood(make_team, tmp_path, recruiter, how):
     """
     Run a task that starts a family of processes, kill its crew by {how}, a deadline or a
-    cancel, once the family is up; return the pids of the family
+    cancel, once the family is up, with the process groups and sessions alone, without
+    cgroups; return the pids of the family
     """
     staff = make_team("staff", size=1)
     staff.recruiter = recruiter
+    staff.recruiter.cgroups = "off"
     # bring the crew up first, so its recruitment does not eat into the deadline
     assert staff.submit(tasks.echo, 0).result(timeout=PATIENCE) == 0
     folder = tmp_path / "family"
@@ -330,6 +335,7 @@ from tests import tasks
 
 staff = pyre_nexus.staff()(name="detached", size=1)
 staff.recruiter = "spawn"
+staff.recruiter.cgroups = "off"
 helper = staff.submit(tasks.exhaust_detach, int(os.environ["HELPER_SECONDS"])).result(timeout=60)
 print(helper, flush=True)
 staff.shutdown(wait=True)
@@ -346,9 +352,9 @@ print("shut down while the helper lived" if lives else "shut down after the help
 def test_detached_process_does_not_freeze_the_team(tmp_path):
     """
     A task on a spawned crew starts a helper in a session of its own, with the worker's stderr,
-    as {subprocess.Popen(..., start_new_session=True)} does by default; the helper outlives the
-    crew, a known limit, but the team still shuts down, without waiting for the helper, which
-    sleeps for several times what a shutdown takes
+    as {subprocess.Popen(..., start_new_session=True)} does by default; without cgroups the
+    helper outlives the crew, a known limit, but the team still shuts down, without waiting for
+    the helper, which sleeps for several times what a shutdown takes
     """
     script = tmp_path / "detached.py"
     script.write_text(DETACHED)
