@@ -492,11 +492,12 @@ def test_bad_value_in_file(tmp_path, trait, value, shown, accepted):
         ("recruiter.grace", "abc", "abc", "time"),
         ("recruiter.grace", "2*m", "2.0*m", "time"),
         ("recruiter.grace", "-1*s", "-1", "time"),
+        ("recruiter.grace", "inf*s", "inf", "finite"),
         ("recruiter.transport", "carrier", "carrier", "pipe"),
         ("recruiter.cgroups", "on", "on", "auto or off"),
         ("recruiter.pids", "4", "4", "at least 16"),
     ],
-    ids=["grace=abc", "grace=2*m", "grace=-1*s", "transport=carrier", "cgroups=on", "pids=4"],
+    ids=["grace=abc", "grace=2*m", "grace=-1*s", "grace=inf*s", "transport=carrier", "cgroups=on", "pids=4"],
 )
 def test_bad_recruiter_value(tmp_path, trait, value, shown, accepted):
     """

@@ -7,6 +7,7 @@
 # externals
 import functools
 import gc
+import math
 import os
 import resource
 import select
@@ -272,9 +273,10 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             grace = self.grace
         except Exception as error:
             grace = getattr(error, "value", error)
-        if not (isinstance(grace, Dimensional) and seconds(grace) >= 0):
+        # finite, since a dismissal that never escalates could leave a worker behind
+        if not (isinstance(grace, Dimensional) and 0 <= seconds(grace) < math.inf):
             yield self.complain(
-                trait="grace", value=grace, accepted="a non-negative time with units, e.g. 1*s"
+                trait="grace", value=grace, accepted="a non-negative, finite time with units, e.g. 1*s"
             )
         # the memory must be a number of bytes
         yield from self.checkMemory(recruiter=self)

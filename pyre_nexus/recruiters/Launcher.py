@@ -6,6 +6,7 @@
 
 # externals
 import functools
+import math
 import os
 import secrets
 import select
@@ -290,8 +291,11 @@ class Launcher(pyre.component, implements=Recruiter):
                 value = getattr(self, name)
             except Exception as error:
                 value = getattr(error, "value", error)
-            if not (isinstance(value, Dimensional) and seconds(value) > 0):
-                yield self.complain(trait=name, value=value, accepted="a positive time with units, e.g. 5*s")
+            # finite, since an alarm that never goes off could leave a worker or a wait behind
+            if not (isinstance(value, Dimensional) and 0 < seconds(value) < math.inf):
+                yield self.complain(
+                    trait=name, value=value, accepted="a positive, finite time with units, e.g. 5*s"
+                )
         # the memory
         yield from Fork.checkMemory(recruiter=self)
         # the frame size
