@@ -5,6 +5,7 @@
 
 
 # externals
+import codecs
 import os
 import shlex
 
@@ -137,8 +138,10 @@ class Launch:
         self.vigil = Vigil(pid=pid)
         # its exit status: {False} while it runs
         self.status = False
-        # the end of its stderr
+        # the end of its stderr, and the decoder of what it echoes, which keeps a character cut
+        # between two reads until it is whole
         self.tail = bytearray()
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         # the clock of the launch timeout, and of the escalation after a dismissal
         self.alarm = None
         self.escalation = None
