@@ -159,14 +159,14 @@ class Future(concurrent.futures.Future):
         """
         What the task wrote to its standard output, when its team captures output
         """
-        return "".join(self.output[1]) if self.output else ""
+        return b"".join(self.output[1]).decode(errors="replace") if self.output else ""
 
     @property
     def stderr(self):
         """
         What the task wrote to its standard error, when its team captures output
         """
-        return "".join(self.output[2]) if self.output else ""
+        return b"".join(self.output[2]).decode(errors="replace") if self.output else ""
 
     # team side interface: the one way outcomes get recorded
     def set_running_or_notify_cancel(self):
@@ -212,15 +212,16 @@ class Future(concurrent.futures.Future):
         # all done
         return
 
-    def add_output(self, stream, text):
+    def add_output(self, stream, data):
         """
-        Keep {text} that the task wrote to {stream}, 1 for output and 2 for error
+        Keep {data} that the task wrote to {stream}, 1 for output and 2 for error; the bytes
+        are decoded when asked for, all at once, so a character cut between pieces stays whole
         """
         # make room
         if self.output is None:
             self.output = {1: [], 2: []}
         # and keep it
-        self.output[stream].append(text)
+        self.output[stream].append(data)
         # all done
         return
 

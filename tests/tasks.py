@@ -610,6 +610,49 @@ def mute(seconds):
     return (after.user - before.user) + (after.system - before.system)
 
 
+def mosaic(text, sizes):
+    """
+    Write {text} in UTF-8 to standard output and to standard error, in pieces of the byte counts
+    in {sizes}, taken in turn, each flushed, so its characters are cut between writes; return
+    {text}
+    """
+    import itertools
+    import sys
+
+    data = text.encode()
+    for stream in (sys.stdout, sys.stderr):
+        start = 0
+        for size in itertools.cycle(sizes):
+            if start >= len(data):
+                break
+            stream.buffer.write(data[start : start + size])
+            stream.buffer.flush()
+            start += size
+    return text
+
+
+def line(size):
+    """
+    Write a single line of {size} characters, with its end, to standard output; return {size}
+    """
+    import sys
+
+    sys.stdout.write(("0123456789abcdef" * (size // 16 + 1))[:size] + "\n")
+    return size
+
+
+def listen():
+    """
+    Read standard input the ways a task may: through python, through the descriptor, and
+    through a child process; return what each got, as text
+    """
+    import subprocess
+    import sys
+
+    child = subprocess.run(["cat"], stdout=subprocess.PIPE, check=True).stdout
+    return [sys.stdin.read(), os.read(0, 1024).decode(), child.decode()]
+
+
 # end of output and progress tasks
 
 

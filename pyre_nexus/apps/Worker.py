@@ -48,9 +48,10 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
     handshake with the team's secret, which arrives in the environment variable
     PYRE_NEXUS_SECRET or, with {stdin}, on the first line of stdin, and works until dismissed.
     A worker never outlives its team: it dies when its channel closes or fails, even in the
-    middle of a task, and, with {stdin}, when its stdin ends. It beats every {heartbeat}, from a
-    thread, so the team can tell a busy worker from a frozen one. With {memory}, no crew maps
-    more than that, and a task that runs its crew out of memory ends it
+    middle of a task, and, with {stdin}, when its stdin ends. Its tasks never see that stdin:
+    theirs is /dev/null, which ends at once. It beats every {heartbeat}, from a thread, so the
+    team can tell a busy worker from a frozen one. With {memory}, no crew maps more than that,
+    and a task that runs its crew out of memory ends it
     """
 
     # user configurable state
@@ -120,15 +121,19 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
             os.setpgid(0, 0)
         except OSError:
             pass
+        # my stdin, if it is how the team's end shows, moves out of the way of my tasks, which
+        # would otherwise wait on it for as long as the team lives; theirs ends at once
+        lifeline = os.dup(0) if self.stdin else None
+        Fork.unplug()
         # a single crew is served right here, unless i must outlive it: some launchers, e.g.
         # MPICH's mpiexec, end a whole job when one of its processes is killed by a signal
         if self.crews == 1 and not self.fork:
             # with a watch on stdin, if that is how the team's end shows
             if self.stdin:
-                threading.Thread(target=self.watchStdin, daemon=True).start()
+                threading.Thread(target=self.watchStdin, args=(lifeline,), daemon=True).start()
             # and one from outside, over me
             try:
-                supervisor = self.oversee(pids=[os.getpid()])
+                supervisor = self.oversee(pids=[os.getpid()], lifeline=lifeline)
             except OSError as error:
                 return self.fail(f"cannot supervise my crew: {error}")
             # work, then let the supervisor go, so it does not take my leaving for my team's end
@@ -152,12 +157,12 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
             children.append(pid)
         # the supervisor watches them from outside; if there can be none, they die with me
         try:
-            supervisor = self.oversee(pids=children)
+            supervisor = self.oversee(pids=children, lifeline=lifeline)
         except OSError as error:
             return self.fail(f"cannot supervise my crews: {error}")
         # the shell watches stdin, if that is how the team's end shows
         if self.stdin:
-            threading.Thread(target=self.watchStdin, daemon=True).start()
+            threading.Thread(target=self.watchStdin, args=(lifeline,), daemon=True).start()
         # and waits for its crews
         status = 0
         for pid in children:
@@ -194,7 +199,7 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
             raise ValueError(f"no secret: set {self.variable}, or pass it on stdin with --stdin")
         return bytes.fromhex(text)
 
-    def oversee(self, pids):
+    def oversee(self, pids, lifeline):
         """
         With {supervise}, start a supervisor that ends the processes {pids}, each the leader of
         its process group, when my stdin ends, or when i die; returns it, to be closed once they
@@ -203,8 +208,9 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
         # without {supervise}, there is nobody to start
         if not (self.supervise and self.stdin):
             return Supervisor()
-        # otherwise, the supervisor watches for the hang up of my stdin, on a copy of it
-        supervisor = Supervisor(hangup=os.dup(0))
+        # otherwise, the supervisor watches for the hang up of my stdin, on a copy of the
+        # {lifeline} it was moved to
+        supervisor = Supervisor(hangup=os.dup(lifeline))
         for pid in pids:
             supervisor.enroll(pid=pid, pidfd=os.pidfd_open(pid))
         # all done
@@ -357,12 +363,13 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
             except OSError:
                 return
 
-    def watchStdin(self):
+    def watchStdin(self, lifeline):
         """
-        End my process group when my stdin ends: my launcher, or the team, is gone
+        End my process group when my stdin, now at the descriptor {lifeline}, ends: my
+        launcher, or the team, is gone
         """
         # drain it to the end
-        while os.read(0, 4096):
+        while os.read(lifeline, 4096):
             pass
         # and go
         self.end()

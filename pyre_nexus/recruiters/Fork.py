@@ -44,13 +44,15 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
 
     The worker is a copy of the team at the moment of recruitment, so it needs nothing
     importable by name. The child lets go of every descriptor it inherited except its channel,
-    the socket beside it that carries shared memory, and the standard streams, ignores the
-    team's SIGINT, and leads its own process group so the processes its tasks start die with
-    it. A thread of the worker waits for the team's end of its side channel to close, which it
-    does when the team dies, even of SIGKILL, and ends the group if the worker has not left
-    within twice {grace}, by when a team that lives has escalated: neither the worker nor what
-    its tasks started outlives its team. With {memory}, the worker cannot map more than that; a
-    task that runs it out of memory ends the crew, and is a {Casualty} that names the limit
+    the socket beside it that carries shared memory, and the standard output and error; its
+    stdin is /dev/null, so a task that reads it sees its end rather than wait on the team's
+    terminal or take what was typed there. It ignores the team's SIGINT, and leads its own
+    process group so the processes its tasks start die with it. A thread of the worker waits
+    for the team's end of its side channel to close, which it does when the team dies, even of
+    SIGKILL, and ends the group if the worker has not left within twice {grace}, by when a team
+    that lives has escalated: neither the worker nor what its tasks started outlives its team.
+    With {memory}, the worker cannot map more than that; a task that runs it out of memory ends
+    the crew, and is a {Casualty} that names the limit
 
     Where this host lets the team make cgroups, and {cgroups} is 'auto', each crew gets one, and
     its worker is in it before it takes a task: killing the crew kills every process in it,
@@ -469,8 +471,8 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             signal.signal(number, signal.SIG_DFL)
         # lead a process group, so the processes my tasks start can be ended with me
         os.setpgid(0, 0)
-        # keep the standard streams, my channel and its side channel
-        keep = {0, 1, 2, side.fileno(), *self.descriptors(channel)}
+        # keep the standard output and error, my channel and its side channel
+        keep = {1, 2, side.fileno(), *self.descriptors(channel)}
         # every other descriptor is the team's: listening sockets, other crews' channels, the
         # team's event loop; letting them go also lets other crews see the team's EOF. each
         # is pointed at /dev/null rather than closed, so a stale python object that closes its
@@ -485,6 +487,10 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             except OSError:
                 pass
         os.close(null)
+        # the team's stdin is the team's, e.g. its terminal: my tasks get one that ends at once;
+        # unless my channel took its number, in a team that runs without one
+        if 0 not in keep:
+            self.unplug()
         # all done
         return
 
@@ -510,6 +516,22 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             cell.kill()
         finally:
             os.killpg(0, signal.SIGKILL)
+
+    @staticmethod
+    def unplug():
+        """
+        Give my tasks, and the processes they start, a stdin that ends at once: /dev/null, with
+        a python stream of its own over it, since the one i have may hold what it read before
+        """
+        # the descriptor
+        null = os.open(os.devnull, os.O_RDONLY)
+        if null != 0:
+            os.dup2(null, 0)
+            os.close(null)
+        # and the python stream
+        sys.stdin = open(0, closefd=False)
+        # all done
+        return
 
     @staticmethod
     def checkMemory(recruiter):

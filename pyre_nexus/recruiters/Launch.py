@@ -5,6 +5,7 @@
 
 
 # externals
+import codecs
 import os
 import shlex
 import signal
@@ -147,8 +148,10 @@ class Launch:
         # the cgroup of the launcher and all it starts here, where its recruiter made one; by
         # default, one in no hierarchy, which does nothing
         self.cgroup = Cgroup(parent=None, name="none")
-        # the end of its stderr
+        # the end of its stderr, and the decoder of what it echoes, which keeps a character cut
+        # between two reads until it is whole
         self.tail = bytearray()
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         # the clock of the launch timeout, and of the escalation after a dismissal
         self.alarm = None
         self.escalation = None

@@ -575,13 +575,14 @@ class Launcher(pyre.component, implements=Recruiter):
                 return True
             except OSError:
                 return False
-            # at the end of the stream
+            # at the end of the stream, echo what is left of a character cut short
             if not data:
+                sys.stderr.write(launch.decoder.decode(b"", final=True))
                 return False
             # keep the tail
             launch.hear(data)
             # and echo it
-            sys.stderr.write(data.decode(errors="replace"))
+            sys.stderr.write(launch.decoder.decode(data))
             sys.stderr.flush()
 
     def overdue(self, timestamp, team, launch):

@@ -5,6 +5,7 @@
 
 
 # externals
+import codecs
 import io
 import os
 import select
@@ -22,20 +23,25 @@ class Echo:
     cut short by a crew's end is finished when the crew is buried. With {capture}, what a task
     printed is kept on its future, as its {stdout} and {stderr}; what was printed between tasks
     is forwarded. While a progress display is up, lines go around it rather than through it.
+    What a crew writes is UTF-8 to me, decoded as a stream, so a character whose bytes arrive
+    in different frames stays whole
 
     The team's event loop never waits for its own streams: lines go out only as fast as the
-    streams take them without blocking, the rest waits here, up to {backlog} bytes a stream,
-    and what comes beyond that while nobody reads is dropped, counted, and said so
+    streams take them without blocking, and the rest waits here. A stream that took nothing for
+    {patience} seconds while more than {backlog} bytes wait for it is not read: what comes for
+    it then is dropped, counted, and said so, until it takes something again
     """
 
     # what workers may be asked to do with their output
     modes = ("forward", "capture", "discard")
     # the most output that waits for a stream nobody reads
     backlog = 8 * 1024 * 1024
+    # how long a stream may take nothing of what waits for it before it counts as not read
+    patience = 0.5
+    # the decoder of what a crew writes to one of its streams
+    decoder = codecs.getincrementaldecoder("utf-8")
     # the most written at once: a pipe that says it has room takes this much without blocking
     atom = select.PIPE_BUF
-    # how often to try again a stream that was full, in seconds
-    retry = 0.05
 
     # interface
     def hear(self, crew, tid, stream, data):
@@ -47,20 +53,34 @@ class Echo:
             # find the task; it is in flight, usually at the head
             for task in crew.inflight:
                 if task.tid == tid:
-                    # and keep it there
-                    task.add_output(stream=stream, text=data.decode(errors="replace"))
+                    # and keep it there, as it came: the task's bytes are all its own
+                    task.add_output(stream=stream, data=data)
                     return
-        # otherwise, add it to what the crew wrote to that stream
+        # otherwise, decode it after what the crew wrote to that stream before
         key = (crew, stream)
-        text = self.fragments.pop(key, "") + data.decode(errors="replace")
-        # split off the complete lines
-        complete, _, partial = text.rpartition("\n")
-        # keep the rest for later
-        if partial:
-            self.fragments[key] = partial
-        # and show the lines
-        if complete:
-            self.show(crew=crew, stream=stream, lines=complete.split("\n"))
+        decoder = self.decoders.get(key)
+        if decoder is None:
+            decoder = self.decoders[key] = self.decoder(errors="replace")
+        text = decoder.decode(data)
+        # the pieces of the line it is writing, put together once the line ends, so a long
+        # line costs its length, not its length times the number of its pieces
+        pieces = self.fragments.setdefault(key, [])
+        end = text.rfind("\n")
+        # if the line goes on
+        if end < 0:
+            # keep the piece, if there is one
+            if text:
+                pieces.append(text)
+            return
+        # otherwise, finish it, along with whatever complete lines came with it
+        pieces.append(text[:end])
+        lines = "".join(pieces).split("\n")
+        # keep the start of the next one
+        pieces.clear()
+        if end + 1 < len(text):
+            pieces.append(text[end + 1 :])
+        # and show the complete ones
+        self.show(crew=crew, stream=stream, lines=lines)
         # all done
         return
 
@@ -70,8 +90,13 @@ class Echo:
         """
         # for each stream
         for stream in (1, 2):
-            # if there is a fragment
-            partial = self.fragments.pop((crew, stream), None)
+            # the pieces of the line it was writing, and the bytes of a character it cut short
+            pieces = self.fragments.pop((crew, stream), [])
+            decoder = self.decoders.pop((crew, stream), None)
+            if decoder is not None:
+                pieces.append(decoder.decode(b"", final=True))
+            # if there is something
+            partial = "".join(pieces)
             if partial:
                 # show it as a line
                 self.show(crew=crew, stream=stream, lines=[partial])
@@ -100,10 +125,14 @@ class Echo:
             return
         # what i print goes after what the team printed itself
         target.flush()
-        # queue it, unless too much is waiting already
+        # what waits for the stream; its clock starts when something does
         waiting = self.waiting.setdefault(fd, bytearray())
+        now = time.monotonic()
+        if not waiting:
+            self.taken[fd] = now
+        # queue it, unless the stream is not read and too much is waiting already
         data = text.encode(errors="replace")
-        if len(waiting) + len(data) > self.backlog:
+        if len(waiting) + len(data) > self.backlog and now - self.taken[fd] > self.patience:
             # say so, once per stall
             if not self.dropped.get(fd):
                 self.notice(f"nobody reads descriptor {fd}: output of the crews is being dropped")
@@ -127,6 +156,7 @@ class Echo:
         poller = select.poll()
         poller.register(fd, select.POLLOUT)
         # as long as there is something to write and room for it
+        size = len(waiting)
         try:
             while waiting and poller.poll(0):
                 written = os.write(fd, waiting[: self.atom])
@@ -134,14 +164,19 @@ class Echo:
         # a stream that is gone takes nothing more, ever
         except OSError:
             waiting.clear()
+        # a stream that took something is read
+        if len(waiting) < size:
+            self.taken[fd] = time.monotonic()
         # if something is left
         if waiting:
-            # try again soon, unless that is arranged already
+            # write more as soon as there is room, unless that is arranged already
             if fd not in self.pending:
-                self.pending[fd] = self.dispatcher.alarm(interval=self.retry, call=self.resume(fd))
+                self.pending[fd] = stream = Stream(fd=fd)
+                self.dispatcher.whenWriteReady(channel=stream, call=self.ready)
             return
-        # otherwise, the stream is keeping up: say what was lost while it wasn't
-        self.pending.pop(fd, None)
+        # otherwise, the stream is keeping up: stop watching it
+        self.forget(fd=fd)
+        # and say what was lost while it wasn't
         lost = self.dropped.pop(fd, 0)
         if lost:
             self.notice(f"{lost} bytes of the output of the crews were dropped while nobody read descriptor {fd}")
@@ -157,22 +192,17 @@ class Echo:
         expiration = time.monotonic() + patience
         # go through the streams that are behind
         for fd in list(self.waiting):
-            # the alarm that retries it is not needed any more
-            alarm = self.pending.pop(fd, None)
-            if alarm is not None:
-                alarm.cancel()
             # wait for room, and write, until done or out of time
             poller = select.poll()
             poller.register(fd, select.POLLOUT)
             while self.waiting[fd] and poller.poll(max(0, expiration - time.monotonic()) * 1000):
                 self.write(fd=fd)
-                # {write} may have armed an alarm again
-                alarm = self.pending.pop(fd, None)
-                if alarm is not None:
-                    alarm.cancel()
                 if time.monotonic() > expiration:
                     break
+            # my event loop need not watch it any more
+            self.forget(fd=fd)
             # what is left is lost
+            self.taken.pop(fd, None)
             lost = len(self.waiting.pop(fd)) + self.dropped.pop(fd, 0)
             if lost:
                 self.notice(f"{lost} bytes of the output of the crews were dropped: nobody read descriptor {fd}")
@@ -197,21 +227,28 @@ class Echo:
         # all done
         return
 
-    def resume(self, fd):
+    def ready(self, channel):
         """
-        Make the alarm handler that writes more to {fd}
-        """
-        # the handler
-        def handler(timestamp):
-            # forget the alarm, which is done after this
-            self.pending.pop(fd, None)
-            # and write
-            self.write(fd=fd)
-            # done; {write} arms another one if it must
-            return None
+        The stream of {channel} has room: write more to it
 
+        N.B.: this is an event handler; careful with its return value
+        """
+        # write
+        self.write(fd=channel.outbound)
+        # and keep watching while something is left
+        return self.pending.get(channel.outbound) is channel
+
+    def forget(self, fd):
+        """
+        Stop watching {fd} for room
+        """
+        # if i am watching it
+        stream = self.pending.pop(fd, None)
+        if stream is not None:
+            # stop
+            self.dispatcher.forget(stream)
         # all done
-        return handler
+        return
 
     # meta-methods
     def __init__(self, mode, dispatcher, **kwds):
@@ -219,17 +256,33 @@ class Echo:
         super().__init__(**kwds)
         # what to do with the output
         self.mode = mode
-        # the event loop whose alarms retry full streams
+        # the event loop that tells me when a full stream has room
         self.dispatcher = dispatcher
-        # the partial lines, by crew and stream
+        # the decoders and the pieces of the partial lines, by crew and stream
+        self.decoders = {}
         self.fragments = {}
-        # the bytes waiting for each descriptor, the alarms that retry them, and the bytes
-        # dropped from each while it was stalled
+        # the bytes waiting for each descriptor, when it last took some, its watch by my event
+        # loop while it is full, and the bytes dropped from it while it was stalled
         self.waiting = {}
+        self.taken = {}
         self.pending = {}
         self.dropped = {}
         # the progress display that is up, if any
         self.gauge = None
+        # all done
+        return
+
+
+class Stream:
+    """
+    The team's stream at {fd}, as a channel my event loop watches for room; it is never read,
+    nor closed here
+    """
+
+    # meta-methods
+    def __init__(self, fd):
+        # the descriptor, as both ends, which is how the event loop knows it
+        self.inbound = self.outbound = fd
         # all done
         return
 

@@ -91,6 +91,29 @@ def test_broken_python(make_team, tmp_path):
     assert "no module named pyre_nexus here" in str(error)
 
 
+def test_launcher_speaks_utf8(make_team, capfd, tmp_path):
+    """
+    What a launcher writes on its stderr is echoed with its characters whole, even when their
+    bytes come in different reads
+    """
+    # an interpreter that says "€ 🐍" a byte at a time, and leaves
+    fake = tmp_path / "python"
+    fake.write_text(
+        "#!/bin/sh\n"
+        "for byte in '\\342' '\\202' '\\254' ' ' '\\360' '\\237' '\\220' '\\215' '\\n'; do\n"
+        "    printf \"$byte\" >&2\n"
+        "    sleep 0.05\n"
+        "done\n"
+        "exit 1\n"
+    )
+    fake.chmod(0o755)
+    staff = drill.team(make_team, "spawn", size=1, python=str(fake))
+    error = staff.submit(os.getpid).exception(timeout=drill.PATIENCE)
+    assert isinstance(error, RecruitmentError)
+    assert "€ 🐍" in str(error)
+    assert "€ 🐍\n" in capfd.readouterr().err
+
+
 def test_script_functions_anywhere(tmp_path):
     """
     Functions of the main script reach fresh interpreters wherever they are in a task: as the
