@@ -1,6 +1,6 @@
 """
 The tables: per case and metric, each system's median and min-max over the repeats, and the
-ratio pyre_nexus / system; then the floor and the targets of issue 4
+ratio pyre_nexus / system; then the floor and the performance targets
 """
 
 import statistics
@@ -83,7 +83,7 @@ def floor_table(results):
     return "\n".join(lines)
 
 
-# the targets of issue 4: (case, metric, what, how to get the bar from the results, at least?)
+# the performance targets: (case, metric, what, how to get the bar from the results, at least?)
 def _peer(system, case, metric):
     return lambda results: _median(results, case, system, metric)
 
@@ -119,10 +119,10 @@ TARGETS = [
 
 
 def targets_table(results):
-    lines = ["== targets of issue 4 (pyre_nexus medians, this run)"]
+    lines = ["== performance targets (pyre_nexus medians, this run)"]
     # the targets are set for the full sizes; a smoke run's verdicts say little
     if results["meta"].get("quick"):
-        lines.append("   note: quick sizes (--quick): the cases are smaller than the issue's, so these verdicts are not its")
+        lines.append("   note: quick sizes (--quick): the cases are smaller than the targets assume, so these verdicts do not judge them")
     for case, metric, what, bar, atleast in TARGETS:
         if case not in results["cases"]:
             continue

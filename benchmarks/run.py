@@ -1,5 +1,5 @@
 """
-The benchmark driver: the cases of issue 4 on pyre_nexus and its peers, in the same run
+The benchmark driver: the benchmark cases on pyre_nexus and its peers, in the same run
 
     .venv/bin/python benchmarks/run.py [--repeat N] [--quick] [--cases A,B,...]
                                        [--systems pyre_nexus,mp.Pool,...] [--out DIR]
