@@ -349,6 +349,12 @@ class Cgroup:
         # all done
         return lines
 
+    def reach(self):
+        """
+        The directory of my group where a kill ends all its processes; {None} without a kill
+        """
+        return self.places["kill"][1] if "kill" in self.places else None
+
     def paths(self):
         """
         My directories, one in each of my hierarchies

@@ -194,6 +194,9 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             vigil = Vigil(pid=pid)
             try:
                 team.supervisor.enroll(pid=pid, pidfd=vigil.fd)
+                # and what its tasks start, whatever process group they move to
+                if cell.reach() is not None:
+                    team.supervisor.contain(cgroup=cell.reach())
             except OSError:
                 vigil.close()
                 raise
@@ -352,6 +355,8 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         del self.cells[crew]
         if status == -signal.SIGKILL and cell.oomed():
             crew.memory = cell.memory
+        if cell.reach() is not None:
+            team.supervisor.release(cgroup=cell.reach())
         cell.dissolve()
         # bury it
         team.bury(crew=crew, status=status)

@@ -701,6 +701,8 @@ class Launcher(pyre.component, implements=Recruiter):
                 team.dispatcher.forget(channel)
         # close its streams and watch, which the supervisor lets go of first
         team.supervisor.discharge(pid=launch.pid)
+        if launch.cgroup.reach() is not None:
+            team.supervisor.release(cgroup=launch.cgroup.reach())
         launch.close()
         # and forget it
         self.launches.pop(launch.id, None)

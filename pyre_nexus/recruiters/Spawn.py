@@ -128,10 +128,13 @@ class Spawn(Launcher, family="pyre_nexus.recruiters.spawn"):
             raise
         launch = self.launches[crews[0].notes]
         launch.cgroup = cell
-        # and put it in its cgroup before it can register, which takes my event loop; one
-        # that is gone already is the business of the watch on its exit
+        # and put it in its cgroup before it can register, which takes my event loop, with the
+        # team's supervisor ending what is in it should the team die; one that is gone already
+        # is the business of the watch on its exit
         try:
             cell.admit(pid=launch.pid)
+            if cell.reach() is not None:
+                team.supervisor.contain(cgroup=cell.reach())
         except ProcessLookupError:
             pass
         # if that fails otherwise, it goes

@@ -52,6 +52,35 @@ class Supervisor:
         # all done
         return
 
+    def contain(self, cgroup):
+        """
+        End every process of the {cgroup}, the directory of a crew's cgroup where it is killed,
+        should the team die: what its tasks started that left the crew's process group too
+        """
+        # start the watch, or start another if it is gone
+        if self.pid is None or self.gone():
+            self.start()
+        # remember it, for a watch that comes later
+        self.cgroups.add(cgroup)
+        # and tell
+        self.tell(message=b"*" + os.fsencode(cgroup))
+        # all done
+        return
+
+    def release(self, cgroup):
+        """
+        Forget the {cgroup}, whose processes are gone; call it before it is removed
+        """
+        # if it was contained, and my watch is still there to hear it
+        if cgroup in self.cgroups and self.control is not None:
+            self.cgroups.discard(cgroup)
+            try:
+                self.tell(message=b"/" + os.fsencode(cgroup))
+            except OSError:
+                pass
+        # all done
+        return
+
     def discharge(self, pid):
         """
         Stop watching the process {pid}, which is gone; call it before its pidfd is closed
@@ -84,6 +113,7 @@ class Supervisor:
             os.waitpid(self.pid, 0)
         self.pid = None
         self.crews.clear()
+        self.cgroups.clear()
         # all done
         return
 
@@ -94,8 +124,9 @@ class Supervisor:
         # my watch and my end of the socket to it, from my first enrollment on
         self.pid = None
         self.control = None
-        # the pidfds of the processes enrolled, by pid
+        # the pidfds of the processes enrolled, by pid, and the cgroups contained
         self.crews = {}
+        self.cgroups = set()
         # all done
         return
 
@@ -134,6 +165,8 @@ class Supervisor:
         # tell it what it has to watch
         for pid, pidfd in self.crews.items():
             self.tell(message=b"+%d" % pid, pidfd=pidfd)
+        for cgroup in self.cgroups:
+            self.tell(message=b"*" + os.fsencode(cgroup))
         # all done
         return
 
@@ -189,30 +222,34 @@ class Supervisor:
         alive = pidfd is not None and os.getppid() == team
         if alive:
             poller.register(pidfd, select.POLLIN)
-        # the pidfds of the processes enrolled, by pid
+        # the pidfds of the processes enrolled, by pid, and the cgroups contained
         crews = {}
+        cgroups = set()
         # take in what the team says, until it closes its end or is gone; after its death, what
         # it said before is all there, so it is taken in before i act
-        while cls.hear(control=control, crews=crews) and alive:
+        while cls.hear(control=control, crews=crews, cgroups=cgroups) and alive:
             # wait for the team to say more, or to die
             alive = not any(fd != 0 for fd, _ in poller.poll())
-        # end what is left
+        # end what is left: the cgroups first, which are the team's whatever their processes
+        # became, so what left a process group goes too
+        for cgroup in cgroups:
+            cls.purge(cgroup=cgroup)
         for pid, crew in crews.items():
             cls.end(pid=pid, pidfd=crew)
         # all done
         return
 
     @staticmethod
-    def hear(control, crews):
+    def hear(control, crews, cgroups):
         """
-        Take in the enrollments and discharges waiting on {control}; {False} once the team has
-        closed its end
+        Take in the enrollments and discharges waiting on {control}, and the cgroups contained and
+        released; {False} once the team has closed its end
         """
         # as long as there are any
         while True:
             # read one, with the descriptor that may come with it
             try:
-                message, ancillary, _, _ = control.recvmsg(32, _socket.CMSG_SPACE(4))
+                message, ancillary, _, _ = control.recvmsg(4096, _socket.CMSG_SPACE(4))
             except BlockingIOError:
                 return True
             except OSError:
@@ -220,6 +257,14 @@ class Supervisor:
             # the end of the team's
             if not message:
                 return False
+            # a cgroup, contained or released
+            if message[:1] in (b"*", b"/"):
+                path = os.fsdecode(message[1:])
+                if message[:1] == b"*":
+                    cgroups.add(path)
+                else:
+                    cgroups.discard(path)
+                continue
             # a pid, enrolled with its pidfd, or discharged
             pid = int(message[1:])
             previous = crews.pop(pid, None)
@@ -228,6 +273,38 @@ class Supervisor:
             for level, kind, data in ancillary:
                 if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
                     crews[pid] = int.from_bytes(data[:4], sys.byteorder)
+
+    @staticmethod
+    def purge(cgroup):
+        """
+        End every process of {cgroup}: at once through its cgroup.kill, where cgroup2 has one, or
+        by signals until no new one shows, since one that is killed forks no more
+        """
+        # cgroup2
+        try:
+            with open(os.path.join(cgroup, "cgroup.kill"), "w") as kill:
+                kill.write("1")
+            return
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return
+        # a hierarchy of cgroup v1
+        killed = set()
+        while True:
+            try:
+                with open(os.path.join(cgroup, "cgroup.procs")) as procs:
+                    fresh = {int(line) for line in procs if line.strip()} - killed
+            except OSError:
+                return
+            if not fresh:
+                return
+            for pid in fresh:
+                try:
+                    os.kill(pid, _signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            killed |= fresh
 
     @staticmethod
     def end(pid, pidfd):
