@@ -169,17 +169,6 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # in the parent, the collector sees the team's objects again
         if freeze:
             gc.unfreeze()
-        # the worker goes into its cgroup before it takes a task, which takes my event loop
-        try:
-            cell.admit(pid=pid)
-        except OSError as error:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            cell.dissolve()
-            for channel in (parent, child, side, twinside):
-                channel.close()
-            twin.dispatcher.close()
-            raise RecruitmentError(recruiter=self.pyre_name, reason=f"cannot put the worker in {cell}: {error}")
         # and the child's ends belong to the child, as does the twin's event loop, whose kernel
         # selector would otherwise stay open here until the twin is collected
         child.close()
@@ -429,6 +418,14 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         status = 1
         # carefully
         try:
+            # into my cgroup, before i register and so before i take a task; here rather than in
+            # the team, whose event loop the kernel's first move of a process between cgroups
+            # would hold up for a grace period of its own, about 15 ms
+            try:
+                cell.admit(pid=os.getpid())
+            except OSError as error:
+                print(f"{self.pyre_name}: cannot put a worker in {cell}: {error}", file=sys.stderr)
+                os._exit(1)
             # prepare the process
             self.detach(channel=crew.channel, side=crew.side)
             # end it with the team, even a team that dies of SIGKILL, once a team that lives would
