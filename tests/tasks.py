@@ -857,3 +857,30 @@ def cgroup_daemon(folder, seconds):
 
 
 # end of cgroup tasks
+
+
+# results that hold the interpreter lock
+class Stubborn:
+    """
+    A result that holds the interpreter lock of its worker for {seconds} while it is pickled, so
+    no other thread of the worker, its heartbeat included, runs meanwhile
+    """
+
+    def __init__(self, seconds, value):
+        self.seconds = seconds
+        self.value = value
+
+    def __reduce__(self):
+        # a call through the python api keeps the lock, and {sleep} waits in the kernel
+        ctypes.pythonapi.sleep(self.seconds)
+        return (int, (self.value,))
+
+
+def stubborn(seconds, value):
+    """
+    Return {value}, as a result that takes {seconds} to pickle
+    """
+    return Stubborn(seconds=seconds, value=value)
+
+
+# end of lock tasks

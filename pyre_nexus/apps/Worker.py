@@ -210,7 +210,7 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
             return Supervisor()
         # otherwise, the supervisor watches for the hang up of my stdin, on a copy of the
         # {lifeline} it was moved to
-        supervisor = Supervisor(hangup=os.dup(lifeline))
+        supervisor = Supervisor(hangup=os.dup(lifeline), vouch=seconds(self.heartbeat))
         for pid in pids:
             supervisor.enroll(pid=pid, pidfd=os.pidfd_open(pid))
         # all done

@@ -9,9 +9,11 @@ import codecs
 import os
 import shlex
 import signal
+import time
 
 # my parts
 from .Cgroup import Cgroup
+from .Supervisor import Supervisor
 from .Vigil import Vigil
 
 
@@ -55,6 +57,38 @@ class Launch:
             text += f", which said: {tail}"
         # all done
         return text
+
+    def sift(self, data):
+        """
+        Take the vouches of the supervisor of my worker shells out of {data}, what my launcher
+        wrote to its stderr, and keep the latest; returns the rest
+        """
+        # with what was held back of a vouch cut short by the last read
+        data, self.held = self.held + data, b""
+        # most reads have none
+        marker = Supervisor.marker
+        if marker not in data:
+            return data
+        # the rest, piece by piece
+        rest = []
+        position = 0
+        while (start := data.find(marker, position)) >= 0:
+            rest.append(data[position:start])
+            end = data.find(b"\n", start)
+            # a vouch cut short waits for the rest of it
+            if end < 0:
+                self.held = data[start:]
+                return b"".join(rest)
+            # the state of each process, by pid
+            self.states = {}
+            for entry in data[start + len(marker) : end].split():
+                pid, _, state = entry.partition(b":")
+                if pid.isdigit():
+                    self.states[int(pid)] = state.decode(errors="replace")
+            self.vouched = time.monotonic()
+            position = end + 1
+        rest.append(data[position:])
+        return b"".join(rest)
 
     def hear(self, data):
         """
@@ -152,6 +186,11 @@ class Launch:
         # between two reads until it is whole
         self.tail = bytearray()
         self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        # what the supervisor of my worker shells, if they have one, last said of their crews:
+        # when, the state of each process by pid, and a vouch cut short by a read
+        self.vouched = None
+        self.states = {}
+        self.held = b""
         # the clock of the launch timeout, and of the escalation after a dismissal
         self.alarm = None
         self.escalation = None

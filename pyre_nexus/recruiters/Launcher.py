@@ -408,10 +408,21 @@ class Launcher(pyre.component, implements=Recruiter):
 
     def busy(self, crew):
         """
-        Whether the silent twin of {crew} is known to be alive and at work; only its beats tell
-        for a worker on another host, whose link may be dead
+        Whether the silent twin of {crew} is known to be alive and at work, e.g. pickling a
+        large result while its task holds the interpreter lock the thread that beats needs: the
+        supervisor of its worker shell, where it has one, vouches for it over the launcher's
+        stderr, which takes the same link, every heartbeat; a vouch that is late, or says the
+        worker is stopped, does not count
         """
-        return False
+        # the launch of the crew
+        launch = self.launches.get(crew.notes)
+        # without a fresh vouch, only the twin's beats tell
+        if launch is None or launch.vouched is None:
+            return False
+        if time.monotonic() - launch.vouched > 3 * seconds(self.heartbeat):
+            return False
+        # stopped, traced, dead, or not held by the supervisor
+        return launch.states.get(crew.pid, "X") not in "TtZXx"
 
     def contact(self):
         """
@@ -579,6 +590,8 @@ class Launcher(pyre.component, implements=Recruiter):
             if not data:
                 sys.stderr.write(launch.decoder.decode(b"", final=True))
                 return False
+            # the vouches of the supervisor of the worker shells are not for echoing
+            data = launch.sift(data)
             # keep the tail
             launch.hear(data)
             # and echo it

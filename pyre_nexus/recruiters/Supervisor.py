@@ -117,10 +117,16 @@ class Supervisor:
         # all done
         return
 
+    # what starts a line of my watch's vouches, on its stderr: no text starts with it
+    marker = b"\x1enexus-alive"
+
     # meta-methods
-    def __init__(self, hangup=None):
+    def __init__(self, hangup=None, vouch=0.0):
         # a descriptor whose hang up means the team is gone, beside the team's own end
         self.hangup = hangup
+        # how often, in seconds, my watch vouches on its stderr for the processes it holds; 0
+        # for never
+        self.vouch = vouch
         # my watch and my end of the socket to it, from my first enrollment on
         self.pid = None
         self.control = None
@@ -146,10 +152,11 @@ class Supervisor:
             (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
         ]
         command = [sys.executable, "-S", "-I", __file__, str(os.getpid())]
-        # and the hang up, if there is one, at its own number, which the watch keeps
+        # and the hang up, if there is one, at its own number, which the watch keeps, with how
+        # often to vouch
         if self.hangup is not None:
             actions.append((os.POSIX_SPAWN_DUP2, self.hangup, self.hangup))
-            command.append(str(self.hangup))
+            command += [str(self.hangup), repr(self.vouch)]
         # spawn it: {posix_spawn} copies nothing of my memory, however large
         try:
             self.pid = os.posix_spawn(sys.executable, command, os.environ, file_actions=actions, setsid=True)
@@ -197,10 +204,12 @@ class Supervisor:
 
     # implementation details - the watch
     @classmethod
-    def watch(cls, team, hangup=None):
+    def watch(cls, team, hangup=None, vouch=0.0):
         """
         Watch the team, the process {team}, my parent, which talks to me over my stdin, and end
-        every process it enrolled once it is gone, closes its end, or {hangup} hangs up
+        every process it enrolled once it is gone, closes its end, or {hangup} hangs up; every
+        {vouch} seconds, if not 0, say on my stderr how each of them is, so a team on another
+        host can tell a worker whose task holds its interpreter lock from a dead link
         """
         # let go of what the team's process left inheritable, beyond my streams and the hang up
         keep = 2 if hangup is None else hangup
@@ -228,8 +237,11 @@ class Supervisor:
         # take in what the team says, until it closes its end or is gone; after its death, what
         # it said before is all there, so it is taken in before i act
         while cls.hear(control=control, crews=crews, cgroups=cgroups) and alive:
-            # wait for the team to say more, or to die
-            alive = not any(fd != 0 for fd, _ in poller.poll())
+            # vouch for what i hold
+            if vouch:
+                cls.testify(crews=crews)
+            # wait for the team to say more, or to die, or for the next vouch
+            alive = not any(fd != 0 for fd, _ in poller.poll(int(vouch * 1000) if vouch else None))
         # end what is left: the cgroups first, which are the team's whatever their processes
         # became, so what left a process group goes too
         for cgroup in cgroups:
@@ -273,6 +285,33 @@ class Supervisor:
             for level, kind, data in ancillary:
                 if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
                     crews[pid] = int.from_bytes(data[:4], sys.byteorder)
+
+    @classmethod
+    def testify(cls, crews):
+        """
+        Write a line on my stderr with the state of each of the processes {crews}, as the kernel
+        has it, e.g. R for running, T for stopped
+        """
+        # the states
+        states = []
+        for pid in crews:
+            try:
+                with open(f"/proc/{pid}/stat", "rb") as stat:
+                    states.append(b"%d:%s" % (pid, stat.read().rsplit(b")", 1)[1].split()[0]))
+            except (OSError, IndexError):
+                states.append(b"%d:X" % pid)
+        # in one write, which a pipe keeps whole, and only if it cannot block: a reader that is
+        # stuck, e.g. on a frozen host, must not keep me from my watch
+        line = b" ".join([cls.marker, *states]) + b"\n"
+        try:
+            room = select.poll()
+            room.register(2, select.POLLOUT)
+            if room.poll(0) and len(line) <= select.PIPE_BUF:
+                os.write(2, line)
+        except OSError:
+            pass
+        # all done
+        return
 
     @staticmethod
     def purge(cgroup):
@@ -334,7 +373,12 @@ class Supervisor:
 
 # the watch, as the team starts it
 if __name__ == "__main__":
-    Supervisor.watch(*map(int, sys.argv[1:]))
+    arguments = sys.argv[1:]
+    Supervisor.watch(
+        team=int(arguments[0]),
+        hangup=int(arguments[1]) if len(arguments) > 1 else None,
+        vouch=float(arguments[2]) if len(arguments) > 2 else 0.0,
+    )
 
 
 # end of file

@@ -150,6 +150,20 @@ def test_partition(make_team, hosts):
     assert staff.submit(tasks.hostname, 0).result(timeout=drill.PATIENCE) == "h3"
 
 
+def test_busy_remote_worker_is_not_lost(make_team, hosts):
+    """
+    A crew on another host whose task holds the interpreter lock for five heartbeats, so its
+    worker cannot beat, is vouched for by the supervisor of its worker shell over the ssh link:
+    it is at work, not lost, and goes on
+    """
+    staff = drill.team(make_team, "ssh", size=1, **remote(hosts, ["h2:1"], heartbeat="1*s"))
+    assert staff.submit(tasks.stubborn, 5, 42).result(timeout=drill.PATIENCE) == 42
+    assert staff.metrics()["outcomes"]["casualties"] == 0
+    # the same crew carries on
+    (crew,) = staff.crews
+    assert staff.submit(tasks.pid).result(timeout=drill.PATIENCE) == crew.pid
+
+
 def test_frozen_host(make_team, hosts):
     """
     A host whose sshd and worker freeze in the middle of a task is given up after three

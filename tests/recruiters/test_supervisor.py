@@ -20,7 +20,6 @@ liveness of local crews, with real processes and tasks that hold the interpreter
 """
 
 # externals
-import ctypes
 import json
 import os
 import signal
@@ -245,29 +244,6 @@ def session(pid):
         return int(stat.read().rsplit(")", 1)[1].split()[3])
 
 
-class Stubborn:
-    """
-    A result that holds the interpreter lock of its worker for {seconds} while it is pickled, so
-    no other thread of the worker, its heartbeat included, runs meanwhile
-    """
-
-    def __init__(self, seconds, value):
-        self.seconds = seconds
-        self.value = value
-
-    def __reduce__(self):
-        # a call through the python api keeps the lock, and {sleep} waits in the kernel
-        ctypes.pythonapi.sleep(self.seconds)
-        return (int, (self.value,))
-
-
-def stubborn(seconds, value):
-    """
-    Return {value}, as a result that takes {seconds} to pickle
-    """
-    return Stubborn(seconds=seconds, value=value)
-
-
 # the death of the team
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("recruiter", ["fork", "spawn"])
@@ -339,7 +315,7 @@ def test_slow_pickling_is_not_lost(make_team):
     goes on
     """
     staff = drill.team(make_team, "spawn", size=1, heartbeat="1*s")
-    assert staff.submit(stubborn, 5, 42).result(timeout=drill.PATIENCE) == 42
+    assert staff.submit(tasks.stubborn, 5, 42).result(timeout=drill.PATIENCE) == 42
     assert staff.metrics()["outcomes"]["casualties"] == 0
     # the same crew carries on
     (crew,) = staff.crews
