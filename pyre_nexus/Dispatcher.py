@@ -35,8 +35,8 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
     of a loop that is already running. Alarms live in a heap and {alarm} returns a handle whose
     {cancel} takes the alarm out, so a deadline per task costs O(log n) and leaves nothing
     behind when the task finishes in time. User code that a handler would run, e.g. the done
-    callbacks of the futures it settles, is {defer}red to the end of the pass, where no handler
-    is halfway through: there it may wait on other futures, shut its team down, or raise
+    callbacks of the futures it settles, is put off with {defer} to the end of the pass, where no
+    handler is halfway through: there it may wait on other futures, shut its team down, or raise
     """
 
     # the calls put off until the handlers of the pass that is running are done; shared by

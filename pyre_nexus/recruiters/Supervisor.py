@@ -103,15 +103,17 @@ class Supervisor:
         if self.pid is None:
             # there is nothing to do
             return
-        # let go of my end
-        self.control.close()
-        self.control = None
         # end the watch, which has nothing left to do, at once, even if it is still starting up,
-        # unless it is gone; a child that is not reaped still holds its pid
+        # unless it is gone; a child that is not reaped still holds its pid; first, since a watch
+        # that sees my end of the socket close first takes it for my death, and ends what it holds,
+        # e.g. a worker shell that is on its way out on its own
         if not self.gone():
             os.kill(self.pid, _signal.SIGKILL)
             os.waitpid(self.pid, 0)
         self.pid = None
+        # then let go of my end
+        self.control.close()
+        self.control = None
         self.crews.clear()
         self.cgroups.clear()
         # all done
