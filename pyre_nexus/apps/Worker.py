@@ -69,9 +69,10 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
 
     supervise = pyre.properties.bool(default=False)
     supervise.doc = (
-        "with stdin, start a supervisor beside my crews that ends them, and what their tasks "
-        "started, when stdin ends, even while a task holds the interpreter; for hosts the "
-        "team's own supervisor does not reach"
+        "start a supervisor beside my crews that ends them, and what their tasks started, when "
+        "i die or, with stdin, when stdin ends, even while a task holds the interpreter, and "
+        "that vouches for them on my stderr every heartbeat; for hosts the team's own "
+        "supervisor does not reach"
     )
 
     fork = pyre.properties.bool(default=False)
@@ -206,11 +207,12 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
         are done, since the end of the supervisor's object, like mine, ends them
         """
         # without {supervise}, there is nobody to start
-        if not (self.supervise and self.stdin):
+        if not self.supervise:
             return Supervisor()
-        # otherwise, the supervisor watches for the hang up of my stdin, on a copy of the
-        # {lifeline} it was moved to
-        supervisor = Supervisor(hangup=os.dup(lifeline), vouch=seconds(self.heartbeat))
+        # otherwise, the supervisor watches for the hang up of my stdin, if it is how the
+        # team's end shows, on a copy of the {lifeline} it was moved to, and vouches for my crews
+        hangup = os.dup(lifeline) if self.stdin else None
+        supervisor = Supervisor(hangup=hangup, vouch=seconds(self.heartbeat))
         for pid in pids:
             supervisor.enroll(pid=pid, pidfd=os.pidfd_open(pid))
         # all done

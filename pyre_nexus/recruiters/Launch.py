@@ -79,13 +79,13 @@ class Launch:
             if end < 0:
                 self.held = data[start:]
                 return b"".join(rest)
-            # the state of each process, by pid
-            self.states = {}
+            # when, and the state of each process, by pid; the shells of a launch may have a
+            # supervisor each, e.g. the ranks of an MPI job
+            now = time.monotonic()
             for entry in data[start + len(marker) : end].split():
                 pid, _, state = entry.partition(b":")
                 if pid.isdigit():
-                    self.states[int(pid)] = state.decode(errors="replace")
-            self.vouched = time.monotonic()
+                    self.vouches[int(pid)] = (now, state.decode(errors="replace"))
             position = end + 1
         rest.append(data[position:])
         return b"".join(rest)
@@ -186,10 +186,9 @@ class Launch:
         # between two reads until it is whole
         self.tail = bytearray()
         self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        # what the supervisor of my worker shells, if they have one, last said of their crews:
-        # when, the state of each process by pid, and a vouch cut short by a read
-        self.vouched = None
-        self.states = {}
+        # what the supervisors of my worker shells, if they have them, last said of their crews:
+        # when, and the state of each process, by pid; and a vouch cut short by a read
+        self.vouches = {}
         self.held = b""
         # the clock of the launch timeout, and of the escalation after a dismissal
         self.alarm = None

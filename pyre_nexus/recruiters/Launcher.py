@@ -104,8 +104,8 @@ class Launcher(pyre.component, implements=Recruiter):
     secretOnStdin = True
     secretVariable = "PYRE_NEXUS_SECRET"
     # whether the worker shells start a supervisor of their own, which ends their crews when
-    # their stdin ends, even while a task holds the interpreter: for hosts the team's own
-    # supervisor does not reach
+    # they die or their stdin ends, even while a task holds the interpreter, and vouches for
+    # them: for hosts the team's own supervisor does not reach
     superviseShells = False
 
     # obligations of my subclasses
@@ -414,15 +414,14 @@ class Launcher(pyre.component, implements=Recruiter):
         stderr, which takes the same link, every heartbeat; a vouch that is late, or says the
         worker is stopped, does not count
         """
-        # the launch of the crew
+        # the launch of the crew, and the last vouch for its twin
         launch = self.launches.get(crew.notes)
-        # without a fresh vouch, only the twin's beats tell
-        if launch is None or launch.vouched is None:
+        vouch = None if launch is None else launch.vouches.get(crew.pid)
+        # without a fresh one, only the twin's beats tell
+        if vouch is None or time.monotonic() - vouch[0] > 3 * seconds(self.heartbeat):
             return False
-        if time.monotonic() - launch.vouched > 3 * seconds(self.heartbeat):
-            return False
-        # stopped, traced, dead, or not held by the supervisor
-        return launch.states.get(crew.pid, "X") not in "TtZXx"
+        # one that says it is stopped, traced or dead does not count
+        return vouch[1] not in "TtZXx"
 
     def contact(self):
         """

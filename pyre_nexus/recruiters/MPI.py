@@ -74,6 +74,9 @@ class MPI(Launcher, family="pyre_nexus.recruiters.mpi"):
     # the worker shells read the secret from the environment, since the launchers pass their
     # stdin to one rank at most
     secretOnStdin = False
+    # the ranks run where the team's supervisor does not reach, so each has its own, which ends
+    # its crews if it dies and vouches for them on its stderr, which the launcher forwards
+    superviseShells = True
     # how many seconds a launcher gets to tell its version
     patience = 10
 

@@ -153,12 +153,12 @@ class Supervisor:
             (os.POSIX_SPAWN_DUP2, end.fileno(), 0),
             (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
         ]
-        command = [sys.executable, "-S", "-I", __file__, str(os.getpid())]
-        # and the hang up, if there is one, at its own number, which the watch keeps, with how
-        # often to vouch
+        # with the hang up, if there is one, at its own number, which the watch keeps, or -1, and
+        # how often to vouch
+        hangup = -1 if self.hangup is None else self.hangup
+        command = [sys.executable, "-S", "-I", __file__, str(os.getpid()), str(hangup), repr(self.vouch)]
         if self.hangup is not None:
             actions.append((os.POSIX_SPAWN_DUP2, self.hangup, self.hangup))
-            command += [str(self.hangup), repr(self.vouch)]
         # spawn it: {posix_spawn} copies nothing of my memory, however large
         try:
             self.pid = os.posix_spawn(sys.executable, command, os.environ, file_actions=actions, setsid=True)
@@ -375,12 +375,8 @@ class Supervisor:
 
 # the watch, as the team starts it
 if __name__ == "__main__":
-    arguments = sys.argv[1:]
-    Supervisor.watch(
-        team=int(arguments[0]),
-        hangup=int(arguments[1]) if len(arguments) > 1 else None,
-        vouch=float(arguments[2]) if len(arguments) > 2 else 0.0,
-    )
+    team, hangup, vouch = sys.argv[1:]
+    Supervisor.watch(team=int(team), hangup=None if int(hangup) < 0 else int(hangup), vouch=float(vouch))
 
 
 # end of file

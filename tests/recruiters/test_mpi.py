@@ -250,6 +250,18 @@ def test_never_connects(make_team, mpi, monkeypatch, tmp_path):
     assert f"`{mpi.launch[0]} " in str(error) and str(fake) in str(error)
 
 
+def test_busy_rank_is_not_lost(make_team, mpi, monkeypatch):
+    """
+    A rank whose task holds the interpreter lock for five heartbeats, so it cannot beat, is
+    vouched for by the supervisor beside it, through the launcher's stderr: at work, not lost
+    """
+    staff = drill.team(make_team, MPI, size=1, **settings(mpi, monkeypatch, heartbeat="1*s"))
+    assert staff.submit(tasks.stubborn, 5, 42).result(timeout=drill.PATIENCE) == 42
+    assert staff.metrics()["outcomes"]["casualties"] == 0
+    (crew,) = staff.crews
+    assert staff.submit(tasks.pid).result(timeout=drill.PATIENCE) == crew.pid
+
+
 def test_casualty_status(make_team, mpi, monkeypatch):
     """
     A rank that dies alone in its job is a casualty whose status is unknown, rather than that

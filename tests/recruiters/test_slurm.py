@@ -165,6 +165,18 @@ def test_never_connects(make_team, cluster, tmp_path):
     assert f"`{cluster.srun} " in str(error) and str(fake) in str(error)
 
 
+def test_busy_task_is_not_lost(make_team, cluster):
+    """
+    A Slurm task whose work holds the interpreter lock for five heartbeats, so it cannot beat,
+    is vouched for by the supervisor beside it, through srun's stderr: at work, not lost
+    """
+    staff = drill.team(make_team, "slurm", size=1, **settings(cluster, heartbeat="1*s"))
+    assert staff.submit(tasks.stubborn, 5, 42).result(timeout=drill.PATIENCE) == 42
+    assert staff.metrics()["outcomes"]["casualties"] == 0
+    (crew,) = staff.crews
+    assert staff.submit(tasks.pid).result(timeout=drill.PATIENCE) == crew.pid
+
+
 def test_casualty_status(make_team, cluster):
     """
     A task that dies alone in its step is a casualty whose status is unknown, rather than that
