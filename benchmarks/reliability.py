@@ -675,6 +675,13 @@ def offpath_tables():
                 measured += "; " + "; ".join(printed)
         names = ", ".join(f"`{test}`" for test in tests)
         lines.append(f"| {fault} | {names} | {required} | {measured} |")
+    # the other tests of those modules, which ran too
+    named = {test for _, tests, _ in OFFPATH for test in tests}
+    others = {key: case for key, case in cases.items() if key.split("[")[0] not in named}
+    failed = [f"`{key}`: {verdict(case)}" for key, case in others.items() if case["outcome"] != "passed"]
+    lines += ["", f"The other {len(others)} tests of these modules ran too; {len(others) - len(failed)} passed."]
+    if failed:
+        lines.append("Those that did not: " + "; ".join(failed) + ".")
     return lines
 
 
