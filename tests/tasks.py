@@ -884,3 +884,15 @@ def stubborn(seconds, value):
 
 
 # end of lock tasks
+
+
+# where a crew runs
+def whereabouts():
+    """
+    The cgroups of my process, as the kernel lists them, and my parent's pid
+    """
+    with open("/proc/self/cgroup") as groups:
+        return groups.read(), os.getppid()
+
+
+# end of whereabouts

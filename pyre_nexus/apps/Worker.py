@@ -85,7 +85,19 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
     heartbeat.doc = "how often to tell the team i am alive, and to probe an idle link to it"
 
     memory = pyre.properties.int(default=0)
-    memory.doc = "the most memory, in bytes, each crew may map (its address space); 0 for no limit"
+    memory.doc = (
+        "the most memory, in bytes, each crew may use: its resident memory in a cgroup with a "
+        "memory controller, else what it may map (its address space); 0 for no limit"
+    )
+
+    cgroups = pyre.properties.bool(default=False)
+    cgroups.doc = (
+        "put each crew in a cgroup of its own, where this host lets me make them, so killing a "
+        "crew kills all its processes, and {memory} and {pids} hold for all of them"
+    )
+
+    pids = pyre.properties.int(default=0)
+    pids.doc = "the most processes and threads each crew may have, in its cgroup; 0 for no limit"
 
     authority = pyre.properties.str(default="")
     authority.doc = "the certificates that vouch for the team's; when set, the channel is TLS"
@@ -126,9 +138,13 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
         # would otherwise wait on it for as long as the team lives; theirs ends at once
         lifeline = os.dup(0) if self.stdin else None
         Fork.unplug()
+        # the cgroup of my crews, where i make them and this host lets me; one in no hierarchy,
+        # which does nothing, otherwise
+        group = Cgroup.team(memory=self.memory, pids=self.pids) if self.cgroups else Cgroup(parent=None, name="off")
         # a single crew is served right here, unless i must outlive it: some launchers, e.g.
-        # MPICH's mpiexec, end a whole job when one of its processes is killed by a signal
-        if self.crews == 1 and not self.fork:
+        # MPICH's mpiexec, end a whole job when one of its processes is killed by a signal; or
+        # unless it has a cgroup, which i remove once it is done
+        if self.crews == 1 and not self.fork and not group.places:
             # with a watch on stdin, if that is how the team's end shows
             if self.stdin:
                 threading.Thread(target=self.watchStdin, args=(lifeline,), daemon=True).start()
@@ -145,8 +161,15 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
         # several, or one with {fork}, get processes of their own, so one that is killed leaves
         # the others, and me, alone
         children = []
+        cells = []
         shell = os.getpid()
         for _ in range(self.crews):
+            # the crew's cgroup
+            try:
+                cell = group.crew()
+            except OSError as error:
+                return self.fail(f"cannot make a crew's cgroup in {group}: {error}")
+            cells.append(cell)
             pid = os.fork()
             if pid == 0:
                 # lead my own group, and die with the shell, unless it died before i asked
@@ -154,11 +177,17 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
                 ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
                 if os.getppid() != shell:
                     os._exit(1)
-                os._exit(self.serve(secret=secret, launch=launch))
+                # into my cgroup, before i take a task
+                try:
+                    cell.admit(pid=os.getpid())
+                except OSError as error:
+                    os._exit(self.fail(f"cannot put a crew in {cell}: {error}"))
+                os._exit(self.serve(secret=secret, launch=launch, confined=bool(cell.memory)))
             children.append(pid)
-        # the supervisor watches them from outside; if there can be none, they die with me
+        # the supervisor watches them, and their cgroups, from outside; if there can be none,
+        # they die with me
         try:
-            supervisor = self.oversee(pids=children, lifeline=lifeline)
+            supervisor = self.oversee(pids=children, lifeline=lifeline, cells=cells)
         except OSError as error:
             return self.fail(f"cannot supervise my crews: {error}")
         # the shell watches stdin, if that is how the team's end shows
@@ -172,8 +201,9 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
             except ChildProcessError:
                 continue
             status = status or int(os.waitstatus_to_exitcode(code) != 0)
-        # they are gone, so their supervisor goes too
+        # they are gone, so their supervisor goes too, and their cgroups
         supervisor.close()
+        group.dissolve()
         # all done
         return status
 
@@ -200,7 +230,7 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
             raise ValueError(f"no secret: set {self.variable}, or pass it on stdin with --stdin")
         return bytes.fromhex(text)
 
-    def oversee(self, pids, lifeline):
+    def oversee(self, pids, lifeline, cells=()):
         """
         With {supervise}, start a supervisor that ends the processes {pids}, each the leader of
         its process group, when my stdin ends, or when i die; returns it, to be closed once they
@@ -215,12 +245,17 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
         supervisor = Supervisor(hangup=hangup, vouch=seconds(self.heartbeat))
         for pid in pids:
             supervisor.enroll(pid=pid, pidfd=os.pidfd_open(pid))
+        # and the cgroups of {cells}, whose processes it ends too
+        for cell in cells:
+            if cell.reach() is not None:
+                supervisor.contain(cgroup=cell.reach())
         # all done
         return supervisor
 
-    def serve(self, secret, launch):
+    def serve(self, secret, launch, confined=False):
         """
-        Connect a crew to the team and work until dismissed; returns the exit status
+        Connect a crew to the team and work until dismissed, within my {memory} unless its cgroup
+        holds that limit, which is {confined}; returns the exit status
         """
         # reach the team
         try:
@@ -230,8 +265,8 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
         # build the worker side, whose channel my heartbeat shares
         crew = Crew(pid=os.getpid(), channel=channel)
         crew.lock = threading.Lock()
-        # within its memory
-        if self.memory:
+        # within its memory, unless its cgroup holds that limit, which is {confined}
+        if self.memory and not confined:
             Fork.confine(crew=crew, memory=self.memory)
         # the watch over the channel, which ends me if the team goes while a task runs
         done = threading.Event()

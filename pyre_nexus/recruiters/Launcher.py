@@ -25,6 +25,7 @@ from pyre.units.Dimensional import Dimensional
 # my protocol
 from .Recruiter import Recruiter
 # my parts
+from .Cgroup import Cgroup
 from .Fork import Fork
 from .Launch import Launch
 from ..Gate import Gate
@@ -76,8 +77,22 @@ class Launcher(pyre.component, implements=Recruiter):
 
     memory = pyre.properties.int(default=0)
     memory.doc = (
-        "the most memory, in bytes, each crew may map (its address space), e.g. 2**30; a task "
-        "that needs more ends its crew, and is a casualty; 0 for no limit"
+        "the most memory, in bytes, each crew may use, e.g. 2**30: its resident memory where it "
+        "gets a cgroup with a memory controller, else what it may map (its address space); a "
+        "task that needs more ends its crew, and is a casualty; 0 for no limit"
+    )
+
+    pids = pyre.properties.int(default=0)
+    pids.doc = (
+        "the most processes and threads each crew may have at once, its worker's own included, "
+        "where crews get cgroups with a pids controller; at least 16, or 0 for no limit"
+    )
+
+    cgroups = pyre.properties.str(default="auto")
+    cgroups.doc = (
+        "'auto' puts each crew in a cgroup of its own where its host lets the team, or on other "
+        "hosts its worker shell, make them, so killing a crew kills all its processes, and "
+        "{memory} and {pids} hold for all of them; 'off' for none"
     )
 
     maxframe = pyre.properties.int(default=2**32)
@@ -298,6 +313,8 @@ class Launcher(pyre.component, implements=Recruiter):
                 )
         # the memory
         yield from Fork.checkMemory(recruiter=self)
+        # the cgroups, and the limit they hold
+        yield from Cgroup.check(recruiter=self)
         # the frame size
         if not (isinstance(self.maxframe, int) and self.maxframe >= 1024):
             yield self.complain(trait="maxframe", value=self.maxframe, accepted="a number of bytes, at least 1024")
@@ -460,9 +477,11 @@ class Launcher(pyre.component, implements=Recruiter):
         # and where the secret comes from
         if self.secretOnStdin:
             command.append("--stdin")
-        # and who watches them on their host
+        # and who watches them on their host, where the shells also make the crews' cgroups
         if self.superviseShells:
             command.append("--supervise")
+            if self.cgroups == "auto":
+                command += ["--cgroups", f"--pids={self.pids}"]
         # all done
         return command
 

@@ -66,18 +66,6 @@ class Spawn(Launcher, family="pyre_nexus.recruiters.spawn"):
         # all done
         return
 
-    # framework hooks
-    def pyre_configured(self):
-        """
-        Check my configuration; each complaint names the trait, the value and what is accepted
-        """
-        # chain up
-        yield from super().pyre_configured()
-        # the cgroups, and the limit they hold
-        yield from Cgroup.check(recruiter=self)
-        # all done
-        return
-
     # meta-methods
     def __init__(self, **kwds):
         # chain up

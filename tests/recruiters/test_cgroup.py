@@ -17,6 +17,7 @@ there are none, and fail under CI (the environment variable CI set), which runs 
 """
 
 # externals
+import glob
 import json
 import os
 import pathlib
@@ -237,6 +238,37 @@ def test_daemon_dies_with_its_crew(make_team, tmp_path, cgroups, recruiter, how)
         vacated(staff, directories(staff))
     finally:
         if daemon is not None and alive(daemon):
+            os.kill(daemon, signal.SIGKILL)
+
+
+def test_remote_shell_makes_the_cgroups(make_team, tmp_path, cgroups):
+    """
+    A worker shell started as on another host, which the team's cgroups do not reach, makes
+    its crew's cgroup itself: a daemon its task started in a session of its own dies when the
+    crew is cancelled, and the shell leaves no cgroup behind
+    """
+    from tests.recruiters.test_supervisor import client
+
+    staff = crew(make_team, "ssh", ssh=client(tmp_path), hosts=["one:1"])
+    groups, shell = staff.submit(tasks.whereabouts).result(timeout=PATIENCE)
+    assert "/nexus-" in groups and "/crew-" in groups, groups
+    # a daemon, which leaves the crew's session
+    future = staff.submit(tasks.cgroup_daemon, str(tmp_path), 60)
+    daemon = int(announced(staff, tmp_path / "daemon"))
+    try:
+        # dies with its crew
+        assert future.cancel()
+        assert wait_until(lambda: not alive(daemon), timeout=10), "the daemon survived its crew"
+        # and the team goes on, on a new crew
+        assert list(staff.map(tasks.echo, range(20), timeout=PATIENCE)) == list(range(20))
+        staff.shutdown(wait=True)
+        assert wait_until(lambda: not children(), timeout=10), f"workers left: {children()}"
+        # the shells removed their cgroups
+        def left():
+            return [path for path in glob.glob("/sys/fs/cgroup/**/nexus-*", recursive=True) if f"-{shell}-" in path]
+        assert wait_until(lambda: not left(), timeout=10), left()
+    finally:
+        if alive(daemon):
             os.kill(daemon, signal.SIGKILL)
 
 

@@ -159,8 +159,9 @@ def remote(crews):
     """
     The worker shells of {crews}, as if on another host, and the supervisors beside them
     """
-    # a crew is its shell, or a child of it
-    shells = {pid if "--crews=1" in command(pid) else parent(pid) for pid in crews}
+    # a crew is its shell, or a child of it, e.g. of a shell that hosts several, or one in a
+    # cgroup the shell made
+    shells = {parent(pid) if "--launch=" in command(parent(pid)) else pid for pid in crews}
     # the supervisors are the shells' children that run the watch
     beside = {pid for pid in offspring(shells) if "Supervisor.py" in command(pid)}
     return shells, beside
