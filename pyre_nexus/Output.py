@@ -86,12 +86,14 @@ class Output:
         """
         # get what the streams hold to the pipes
         self._flush()
-        # most tasks print nothing: one look at the pipes says so, without reading them
-        if not self.poller.poll(0):
-            return
-        # take what is there to the wire
+        # under my guard, even when the pipes are empty: my thread may have just read the last
+        # of them, and what it posts must go out before anything my caller posts after me, e.g.
+        # the report of the task that printed it
         with self.guard:
-            self._read(list(self.pipes))
+            # most tasks print nothing: one look at the pipes says so, without reading them
+            if self.poller.poll(0):
+                # take what is there to the wire
+                self._read(list(self.pipes))
         # all done
         return
 
