@@ -9,8 +9,10 @@ import functools
 import itertools
 import os
 import re
-import signal
 import time
+
+# my parts
+from .Supervisor import Supervisor
 
 
 # declaration
@@ -249,23 +251,8 @@ class Cgroup:
         if "kill" not in self.places:
             return
         _, path = self.places["kill"]
-        # cgroup2 does it at once
-        if not self.signalled:
-            try:
-                self.write(path, "cgroup.kill", 1)
-            except FileNotFoundError:
-                pass
-            return
-        # otherwise, until no process shows up that was not signalled already, since one that
-        # is killed cannot fork any more; the caller, if it is one of mine, goes on its own
-        killed = {os.getpid()}
-        while fresh := set(self.members(path)) - killed:
-            for pid in fresh:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            killed |= fresh
+        # as the supervisor of a team does: through cgroup.kill, or by signals, sparing me
+        Supervisor.purge(cgroup=path, spare={os.getpid()})
         # all done
         return
 

@@ -43,15 +43,9 @@ class Spawn(Launcher, family="pyre_nexus.recruiters.spawn"):
     address = pyre.properties.inet(default="127.0.0.1:0")
     address.doc = "where the team listens for its workers; loopback, since they run here"
 
-    # the limits and the cgroups, as the fork recruiter has them
+    # the memory limit, as the fork recruiter has it; {pids} and {cgroups} are every launcher's
     memory = pyre.properties.int(default=0)
     memory.doc = Fork.pyre_trait(alias="memory").doc
-
-    pids = pyre.properties.int(default=0)
-    pids.doc = Fork.pyre_trait(alias="pids").doc
-
-    cgroups = pyre.properties.str(default="auto")
-    cgroups.doc = Fork.pyre_trait(alias="cgroups").doc
 
     # interface
     @pyre.export

@@ -316,22 +316,23 @@ class Supervisor:
         return
 
     @staticmethod
-    def purge(cgroup):
+    def purge(cgroup, spare=()):
         """
         End every process of {cgroup}: at once through its cgroup.kill, where cgroup2 has one, or
-        by signals until no new one shows, since one that is killed forks no more
+        by signals until no new one shows, since one that is killed forks no more, to all but the
+        processes in {spare}, e.g. the caller, which goes on its own
         """
-        # cgroup2
-        try:
-            with open(os.path.join(cgroup, "cgroup.kill"), "w") as kill:
-                kill.write("1")
-            return
-        except FileNotFoundError:
-            pass
-        except OSError:
+        # cgroup2, where it has the kill; a v1 hierarchy has no such file, nor may one be made
+        kill = os.path.join(cgroup, "cgroup.kill")
+        if os.path.exists(kill):
+            try:
+                with open(kill, "w") as switch:
+                    switch.write("1")
+            except OSError:
+                pass
             return
         # a hierarchy of cgroup v1
-        killed = set()
+        killed = set(spare)
         while True:
             try:
                 with open(os.path.join(cgroup, "cgroup.procs")) as procs:

@@ -66,6 +66,7 @@ def available(roles=Cgroup.roles, **limits):
         )
         if os.environ.get("CI"):
             pytest.fail(reason, pytrace=False)
+        print(reason)
         pytest.skip(reason)
     return places
 
