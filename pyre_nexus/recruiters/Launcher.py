@@ -521,7 +521,11 @@ class Launcher(pyre.component, implements=Recruiter):
         # the secret, on its stdin; it fits in the pipe, and the pipe stays open, since its end
         # tells the worker shells the team is gone
         if self.secretOnStdin:
-            os.write(feed, self.secret.hex().encode() + b"\n")
+            # a launcher that left already needs none: the watch on its exit says why it left
+            try:
+                os.write(feed, self.secret.hex().encode() + b"\n")
+            except BrokenPipeError:
+                pass
         # the team side crews
         crews = []
         for _ in range(size):
