@@ -272,9 +272,11 @@ def test_remote_shells_end_with_the_team(doomed, tmp_path):
     every crew, every process their tasks started, the shells and their supervisors
     """
     team, supervisor, crews = doomed("ssh", size=3, ssh=client(tmp_path), hosts=["one:1", "two:2"])
-    # the shells and the supervisors beside them, which watch the crews
+    # the shells, and the supervisors beside them, which a shell of several crews starts once
+    # it has forked them, so perhaps after they took their tasks
+    assert wait_until(lambda: len(remote(crews)[1]) == 2, timeout=drill.PATIENCE), remote(crews)
     shells, beside = remote(crews)
-    assert len(shells) == 2 and len(beside) == 2
+    assert len(shells) == 2
     assert wait_until(lambda: set(crews) <= set().union(*map(watched, beside)), timeout=drill.PATIENCE)
     # kill the team
     everything = [*crews, *crews.values(), *shells, *beside, supervisor]
