@@ -44,12 +44,12 @@ def main():
     # the team
     team = pyre_nexus.staff()(name="bringup", size=4)
     # the registered crews
-    registered = lambda: sum(crew.state == crew.active for crew in team.crews)
+    registered = lambda: sum(crew.accepting() for crew in team.crews)
     # from nothing: a task for each crew, each submission recruits one
     start = time.perf_counter()
     futures = [team.submit(noop) for _ in range(team.size)]
     # until every crew has registered
-    if not team.drive(until=lambda: registered() == team.size, timeout=120):
+    if not team.waitUntil(condition=lambda: registered() == team.size, timeout=120):
         raise SystemExit(f"only {registered()} of {team.size} crews came up within 120 s")
     bringup = time.perf_counter() - start
     # the first tasks are done

@@ -102,8 +102,9 @@ class PyreNexus(System):
     def _abort(self):
         # cancel the running tasks too: their workers are killed
         for crew in list(self.team.crews):
-            for future in list(crew.inflight):
-                future.cancel()
+            for future in [crew.running(), *crew.waiting()]:
+                if future is not None:
+                    future.cancel()
         self.team.shutdown(wait=True, cancel_futures=True)
 
     def _stop(self):

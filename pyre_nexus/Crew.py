@@ -34,7 +34,7 @@ from . import exceptions
 
 
 # declaration
-class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
+class Crew(Plain, Peer, family="pyre_nexus.crew"):
     """
     The base facilitator of asynchronous task execution in foreign processes, and one of the
     building blocks of process based concurrency in pyre
@@ -75,6 +75,13 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
     retiring = "retiring"  # takes no more tasks; dismissed once its tasks are reported
     lost = "lost"  # its channel is closed; waiting for its process to be reaped
     buried = "buried"  # gone, and off the rosters
+    # each state, and the ones it may be entered from; anything else is a fault of the team
+    transitions = {
+        active: (recruited,),
+        retiring: (active,),
+        lost: (recruited, active, retiring),
+        buried: (recruited, active, retiring, lost),
+    }
 
     # interface - team side
     def join(self, team):
@@ -137,7 +144,8 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
                 self.dispatcher.whenReadReady(
                     channel=channel, call=functools.partial(self.monitor, team=team)
                 )
-                # join the active roster
+                # take tasks, and tell the team
+                self.enlist()
                 team.activate(crew=self)
                 # and stop waiting for a registration
                 return False
@@ -191,7 +199,7 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
             # read what arrived
             alive = self._pull(team=team)
             # the task running before the reports
-            head = self.inflight[0] if self.inflight else None
+            head = self.running()
             # count the reports
             reports = 0
             # go through the frames
@@ -238,8 +246,7 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
                     # so stop listening
                     return False
                 # take the task off the tasks in flight
-                task = self.inflight.popleft()
-                task.crew = None
+                task = self.release()
                 reports += 1
                 # a task in shared memory may be followed by word that my twin let go of it
                 if type(task.payload) is Segment:
@@ -267,7 +274,7 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
                 self.busy += now - self.since
                 self.since = now
             # if the running task changed
-            if (self.inflight[0] if self.inflight else None) is not head:
+            if self.running() is not head:
                 # start the clock of the new one
                 self.clock(team=team)
             # if my twin closed its end
@@ -346,7 +353,7 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         # and say so
         return False
 
-    def settle(self, team):
+    def readLast(self, team):
         """
         My twin is gone: assess the reports it sent before it left
         """
@@ -363,6 +370,8 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         """
         My team manager has dismissed me
         """
+        # i am on my way out
+        self._enter(self.lost)
         # if my channel is still open
         if self.wire is not None:
             # tell my twin, as far as my channel takes it; closing my end says it too
@@ -403,14 +412,10 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         if self.alarm is not None:
             self.alarm.cancel()
             self.alarm = None
-        # if there is nothing running
-        if not self.inflight:
-            # there is nothing to time
-            return
         # the task that is running now
-        task = self.inflight[0]
-        # one that already has its outcome, e.g. revoked, needs no clock
-        if task.done():
+        task = self.running()
+        # if there is none, or it already has its outcome, e.g. revoked, it needs no clock
+        if task is None or task.done():
             return
         # the others are running
         task.set_running_or_notify_cancel()
@@ -428,6 +433,9 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         """
         Ask my twin not to start {task}
         """
+        # a twin i no longer hear has nothing to skip
+        if self.wire is None:
+            return
         # queue the request
         self.wire.post(kind=Wire.REVOKE, tid=task.tid)
         # and send it
@@ -439,6 +447,9 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         """
         Send what is queued; what the channel does not take now goes when it is ready
         """
+        # a closed channel takes nothing
+        if self.wire is None:
+            return
         # write what the channel takes
         try:
             done = self.wire.flush()
@@ -472,13 +483,180 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         self.draining = not done
         return self.draining
 
+    # team side: my lifecycle, whose transitions check the state they start from
+    def enlist(self):
+        """
+        My twin registered: i take tasks from now on
+        """
+        # move
+        self._enter(self.active)
+        # and note when, so the time i was idle is the rest
+        self.joined = time.monotonic()
+        # all done
+        return self
+
+    def brief(self, discard, setup):
+        """
+        Tell my twin whether to {discard} its output rather than send it to me, and hand it the
+        serialized {setup} to run before its first task, if there is one
+        """
+        # the output first, so the setup's output goes where the team wants it
+        self.wire.post(kind=Wire.CAPTURE, first=int(discard))
+        # then the setup, until whose report my tasks wait to start their clocks
+        self.ready = setup is None
+        if setup is not None:
+            self.wire.post(kind=Wire.SETUP, body=setup)
+        # all done
+        return self
+
+    def retire(self):
+        """
+        I have run as many tasks as a crew may: i take no more, and go once mine are reported
+        """
+        # move
+        self._enter(self.retiring)
+        # all done
+        return self
+
+    def lose(self):
+        """
+        My channel is closed or of no use: let go of it; my process is seen out by my recruiter
+        """
+        # move
+        self._enter(self.lost)
+        # and let go of my channel
+        self.resign()
+        # all done
+        return self
+
+    def bury(self):
+        """
+        My process is gone: let go of whatever is left
+        """
+        # move
+        self._enter(self.buried)
+        # and let go of my channel, if i still held it
+        self.resign()
+        # all done
+        return self
+
+    def starting(self):
+        """
+        Whether my twin has yet to register
+        """
+        return self.state is self.recruited
+
+    def accepting(self):
+        """
+        Whether i take tasks
+        """
+        return self.state is self.active
+
+    def available(self):
+        """
+        Whether i take tasks, or will once my twin registers: what counts towards the strength
+        of my team
+        """
+        return self.state is self.active or self.state is self.recruited
+
+    def serving(self):
+        """
+        Whether my twin registered and i still hear it: taking tasks, or finishing them
+        """
+        return self.state is self.active or self.state is self.retiring
+
+    def leaving(self):
+        """
+        Whether i take no more tasks but still have some to finish
+        """
+        return self.state is self.retiring
+
+    def gone(self):
+        """
+        Whether my channel is closed for good
+        """
+        return self.state is self.lost or self.state is self.buried
+
+    def reaped(self):
+        """
+        Whether my process is gone and i am off the rosters
+        """
+        return self.state is self.buried
+
+    # team side: the tasks i hold; my twin runs them in the order they were sent and reports
+    # them in that order, so the oldest one without a report is the one running
+    def running(self):
+        """
+        The task my twin is running, or {None}
+        """
+        return self.inflight[0] if self.inflight else None
+
+    def runs(self, task):
+        """
+        Whether {task} is the one my twin is running
+        """
+        return bool(self.inflight) and self.inflight[0] is task
+
+    def load(self):
+        """
+        The number of tasks i hold: the one running and the ones waiting behind it
+        """
+        return len(self.inflight)
+
+    def holds(self, task):
+        """
+        Whether {task} is one of mine
+        """
+        return task in self.inflight
+
+    def find(self, tid):
+        """
+        The task of mine whose id is {tid}, or {None}
+        """
+        for task in self.inflight:
+            if task.tid == tid:
+                return task
+        return None
+
+    def waiting(self):
+        """
+        The tasks i hold that have not started, in the order they were sent
+        """
+        return list(self.inflight)[1:]
+
+    def release(self):
+        """
+        Let go of the task running, which has its outcome or is about to; returns it
+        """
+        # take it off
+        task = self.inflight.popleft()
+        task.crew = None
+        # and hand it over
+        return task
+
+    def recall(self, keep=0):
+        """
+        Let go of the tasks i hold past the first {keep}, none of which started; returns them
+        last first, so putting each back at the head of a queue keeps their order
+        """
+        # the tasks
+        inflight = self.inflight
+        recalled = []
+        # take them off, from the back
+        while len(inflight) > keep:
+            task = inflight.pop()
+            task.crew = None
+            recalled.append(task)
+        # and hand them over
+        return recalled
+
     # interface - worker side
     def register(self):
         """
         Initialize the worker side
         """
-        # mark me as the twin
-        self.twin = True
+        # i am the worker side
+        self.workerSide = True
         # frame my traffic; a heartbeat, if i have one, shares it
         self.wire = Wire(channel=self.channel, side=self.side, limit=self.limit, lock=self.lock)
         # send my registration as soon as the channel takes it
@@ -536,7 +714,7 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
                     self.stop()
                     return False
                 # if the task took long enough for news to arrive, e.g. a revocation
-                if self.backlog and time.monotonic() - self.heard > self.patience:
+                if self.backlog and time.monotonic() - self.heard > self.catchup:
                     # catch up; a team that is gone gets no more work done
                     if not self._take():
                         self.stop()
@@ -636,7 +814,7 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
                 self.output.stop()
                 self.output = None
             # on the worker side, whatever is still queued must go out before i leave
-            if self.twin and self.wire.pending():
+            if self.workerSide and self.wire.pending():
                 # so wait for it
                 self._finish()
             # close it, and its side channel
@@ -703,13 +881,13 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         self.joined = None
         # when i last read my channel: the team side tells a silent twin by it
         self.heard = 0.0
-        # worker side: whether i am the twin, the frames read but not handled, the tasks
+        # whether i am the worker side; there, the frames read but not handled, the tasks
         # revoked before they started, and how long a task may run before i check the channel
         # again
-        self.twin = False
+        self.workerSide = False
         self.backlog = collections.deque()
         self.revoked = set()
-        self.patience = 1e-3
+        self.catchup = 1e-3
         # worker side: the most memory, in bytes, my recruiter lets my process map; 0 for no limit;
         # team side: the memory limit of my cgroup, once the kernel killed my worker for it
         self.memory = 0
@@ -729,6 +907,18 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         return f"crew {'?' if self.pid is None else self.pid}@{self.host}"
 
     # implementation details - team side
+    def _enter(self, state):
+        """
+        Move to {state}, if my present one leads there
+        """
+        # check
+        if self.state not in self.transitions[state]:
+            raise exceptions.InvalidTransition(crew=str(self), state=self.state, target=state)
+        # and move
+        self.state = state
+        # all done
+        return
+
     def _pull(self, team):
         """
         Read what arrived; {False} when my twin has closed its end
@@ -765,11 +955,10 @@ class Crew(Plain, Peer, family="pyre_nexus.crews.crew"):
         # a frame larger than i accept was dropped unread, and my channel cannot go on past it
         if isinstance(error, Wire.Oversized):
             # if it is the report of the task running
-            head = self.inflight[0] if self.inflight else None
+            head = self.running()
             if head is not None and head.tid == error.tid and not head.done():
                 # that task gets the reason
-                self.inflight.popleft()
-                head.crew = None
+                self.release()
                 team.abandon(
                     task=head,
                     error=exceptions.FrameTooLarge(

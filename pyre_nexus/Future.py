@@ -346,7 +346,7 @@ class Future(concurrent.futures.Future):
         # if i'm not done
         if self._state not in _DONE:
             # have my team drive its loop until i am
-            self.team.drive(until=self.done, timeout=timeout)
+            self.team.waitUntil(condition=self.done, timeout=timeout)
         # if i'm still not done
         if self._state not in _DONE:
             # the caller ran out of patience
@@ -376,7 +376,7 @@ class Future(concurrent.futures.Future):
             # nobody can be waiting on it
             self._state = state
         # my team keeps the books
-        self.team.ledger.settle(self)
+        self.team.ledger.record(self)
         # invoke the callbacks, which are user code: a handler that settles me puts them off
         # until the handlers of its pass are done, so they may wait on other futures or shut
         # my team down, and whatever they raise leaves no task halfway through; the base class

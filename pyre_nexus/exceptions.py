@@ -42,6 +42,30 @@ def describe(error):
     return f"{kind}: {text}" if text else kind
 
 
+# configuration checks
+def configured(component, trait):
+    """
+    The value of {trait} of {component}, for checking it; where pyre cannot convert what the
+    trait was given, what it was given, so a complaint shows what the user wrote
+    """
+    # reading it is when pyre converts it
+    try:
+        return getattr(component, trait)
+    # pyre's errors carry the value they refused; any other error stands for it
+    except Exception as error:
+        return getattr(error, "value", error)
+
+
+def complain(component, trait, value, accepted):
+    """
+    The {ConfigurationError} about the {value} of {trait} of {component}, a team or a recruiter,
+    which says what is {accepted}; {pyre_configured} yields it as text
+    """
+    return ConfigurationError(
+        component=component.pyre_name or component.pyre_family(), trait=trait, value=value, accepted=accepted
+    )
+
+
 # the base
 class NexusError(pyre.nexus.exceptions.NexusError):
     """
@@ -351,6 +375,25 @@ class TeamClosed(NexusError, RuntimeError):
         description = f"{team} has been shut down and takes no more work"
         # chain up
         super().__init__(description=description, **kwds)
+        # all done
+        return
+
+
+class InvalidTransition(NexusError, RuntimeError):
+    """
+    A crew was asked to move to a state that its present one does not lead to: a fault of the
+    team, never of the user's tasks, so it is raised rather than worked around
+    """
+
+    # meta-methods
+    def __init__(self, crew="crew", state="state", target="state", **kwds):
+        # build the description
+        description = f"{crew} cannot become {target} while it is {state}"
+        # chain up
+        super().__init__(description=description, **kwds)
+        # save
+        self.state = state
+        self.target = target
         # all done
         return
 

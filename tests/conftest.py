@@ -18,7 +18,9 @@ import pytest
 
 # the package
 import pyre_nexus
+from pyre_nexus import exceptions
 from tests import tasks
+from tests.patience import PATIENCE
 # the services of the integration tests: sshd, test hosts, MPI, Slurm
 from tests.infra import hosts, mpich, openmpi, slurm, sshd  # noqa: F401
 
@@ -89,7 +91,20 @@ def together(staff, *futures):
     """
     Whether {futures} were all handed to the same crew and none of them has been reported yet
     """
-    return any(all(future in crew.inflight for future in futures) for crew in staff.crews)
+    return any(all(crew.holds(future) for future in futures) for crew in staff.crews)
+
+
+def end(future, how):
+    """
+    End {future}, a running task, and with it its crew, by {how}: "deadline" waits for the
+    deadline it was submitted with to run out, anything else cancels it; its outcome says which
+    """
+    if how == "deadline":
+        assert isinstance(future.exception(timeout=PATIENCE), exceptions.DeadlineExceeded)
+    else:
+        assert future.cancel()
+        with pytest.raises(exceptions.Cancelled):
+            future.result(timeout=PATIENCE)
 
 
 @pytest.fixture

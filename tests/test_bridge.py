@@ -28,10 +28,9 @@ from pyre_nexus.exceptions import Cancelled, DeadlineExceeded, RemoteTraceback
 # the tasks
 from tests import tasks
 from tests.conftest import alive
+from tests.patience import PATIENCE
 
 
-# generous, so a loaded machine does not fail a test; each test has a 60 s budget anyway
-PATIENCE = 30
 # the repository, where the scripts of the signal tests run, so they find the test tasks
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

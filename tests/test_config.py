@@ -21,9 +21,8 @@ import textwrap
 
 import pytest
 
-
-# generous, so a loaded machine does not fail a test
-PATIENCE = 50
+# the helpers
+from tests.patience import PATIENCE
 
 
 # helpers

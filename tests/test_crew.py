@@ -12,8 +12,10 @@ The Crew holds to its specification: the seed page in doc/seed
 import inspect
 import pathlib
 import re
+import types
 
 import pyre.nexus.Peer
+import pytest
 
 # the package
 import pyre_nexus
@@ -93,6 +95,115 @@ def test_handlers():
     # and so do the docstrings
     for name in ("activate", "perform", "monitor", "unload"):
         assert "event handler" in getattr(pyre_nexus.crew, name).__doc__
+
+
+# the lifecycle of the team side, which the crew owns
+def crew():
+    """
+    A team side crew with no channel and no process, just out of its recruiter
+    """
+    return pyre_nexus.crew(pid=None, channel=None)
+
+
+# each transition, by the state it leads to
+transitions = {
+    "active": lambda crew: crew.enlist(),
+    "retiring": lambda crew: crew.retire(),
+    "lost": lambda crew: crew.lose(),
+    "buried": lambda crew: crew.bury(),
+}
+
+
+def test_lifecycle():
+    """
+    A crew walks its states in order, and its answers follow: it counts towards its team's
+    strength until it retires, takes tasks only while active, and is gone once lost
+    """
+    walker = crew()
+    # each state, and what the crew says in it: starting, accepting, available, serving,
+    # leaving, gone, reaped
+    expected = {
+        "recruited": (True, False, True, False, False, False, False),
+        "active": (False, True, True, True, False, False, False),
+        "retiring": (False, False, False, True, True, False, False),
+        "lost": (False, False, False, False, False, True, False),
+        "buried": (False, False, False, False, False, True, True),
+    }
+    for state, answers in expected.items():
+        # move there, unless it is where the crew starts
+        if state != "recruited":
+            transitions[state](walker)
+        assert walker.state == state
+        said = (
+            walker.starting(),
+            walker.accepting(),
+            walker.available(),
+            walker.serving(),
+            walker.leaving(),
+            walker.gone(),
+            walker.reaped(),
+        )
+        assert said == answers, state
+
+
+@pytest.mark.parametrize("start", ["recruited", "active", "retiring", "lost", "buried"])
+@pytest.mark.parametrize("target", list(transitions))
+def test_transitions_check_where_they_start(start, target):
+    """
+    A transition from a state that does not lead to its target raises {InvalidTransition},
+    naming both, and leaves the crew where it was; one that does moves it
+    """
+    subject = crew()
+    subject.state = start
+    # the ones the table allows
+    if start in pyre_nexus.crew.transitions[target]:
+        transitions[target](subject)
+        assert subject.state == target
+        return
+    # the others
+    with pytest.raises(pyre_nexus.exceptions.InvalidTransition) as failure:
+        transitions[target](subject)
+    assert f"cannot become {target} while it is {start}" in str(failure.value)
+    assert subject.state == start
+
+
+def test_dismissal_is_a_transition():
+    """
+    A dismissed crew is lost; a crew that is lost already cannot be dismissed again
+    """
+    subject = crew()
+    subject.enlist()
+    subject.dismissed()
+    assert subject.gone() and not subject.reaped()
+    with pytest.raises(pyre_nexus.exceptions.InvalidTransition):
+        subject.dismissed()
+
+
+def test_tasks_in_flight():
+    """
+    The oldest task in flight is the one running; the crew hands out the running one, or the
+    ones behind it last first, and they no longer name it
+    """
+    subject = crew()
+    tasks = [types.SimpleNamespace(tid=tid, crew=subject) for tid in range(1, 5)]
+    # nothing yet
+    assert subject.running() is None and subject.load() == 0 and subject.waiting() == []
+    # four in flight
+    subject.inflight.extend(tasks)
+    assert subject.running() is tasks[0] and subject.runs(tasks[0]) and not subject.runs(tasks[1])
+    assert subject.waiting() == tasks[1:]
+    assert subject.find(3) is tasks[2] and subject.find(9) is None
+    assert subject.holds(tasks[3]) and subject.load() == 4
+    # the running one goes
+    assert subject.release() is tasks[0] and tasks[0].crew is None
+    assert subject.running() is tasks[1]
+    # the ones past the first go, last first, so putting each back at the head of a queue
+    # keeps their order
+    assert subject.recall(keep=1) == [tasks[3], tasks[2]]
+    assert all(task.crew is None for task in tasks[2:])
+    assert subject.running() is tasks[1] and subject.load() == 1
+    # and the rest
+    assert subject.recall() == [tasks[1]] and subject.load() == 0
 
 
 # end of file

@@ -22,13 +22,14 @@ import sys
 
 import pytest
 
+# the helpers
+from tests.patience import PATIENCE
+
 
 # the documentation
 DOC = pathlib.Path(__file__).resolve().parent.parent / "doc"
 # the scripts of the tutorial
 TUTORIAL = DOC / "tutorial"
-# generous, so a loaded machine does not fail a test
-PATIENCE = 60
 
 
 # helpers

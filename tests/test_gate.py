@@ -11,13 +11,9 @@ send is unpickled, and the team keeps serving. All against a real team on a real
 """
 
 # externals
-import os
 import pickle
 import secrets
 import socket
-import sys
-import threading
-import time
 
 import pytest
 
@@ -26,93 +22,10 @@ from pyre_nexus.Handshake import Handshake
 from pyre_nexus.Wire import Wire
 
 # the helpers
-from tests import tasks
-
-
-# how long anything may take on a loaded machine
-PATIENCE = 30
-
-
-class Trap:
-    """
-    A pickle that leaves a mark if anybody ever unpickles it
-    """
-
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return (os.mkdir, (self.path,))
-
-
-@pytest.fixture
-def team(make_team):
-    """
-    A team of one spawned crew, up and serving, with a quick handshake clock
-    """
-    staff = make_team(size=1)
-    staff.recruiter = "spawn"
-    staff.recruiter.handshake = "1*s"
-    assert staff.submit(tasks.echo, 1).result(timeout=PATIENCE) == 1
-    return staff
-
-
-def dial(team):
-    """
-    Connect to the gate of {team}
-    """
-    return socket.create_connection(("127.0.0.1", team.recruiter.gate.address.port), timeout=PATIENCE)
-
-
-def play(team, peer):
-    """
-    Run {peer}, a function that plays a peer of the gate of {team}, in a thread, while the
-    event loop of {team} runs; returns what {peer} returned
-    """
-    outcome = []
-    thread = threading.Thread(target=lambda: outcome.append(peer()), daemon=True)
-    thread.start()
-    # in short turns, since nothing wakes the loop when the thread ends
-    deadline = time.monotonic() + PATIENCE
-    while thread.is_alive() and time.monotonic() < deadline:
-        team.drive(until=lambda: not thread.is_alive(), timeout=0.05)
-    thread.join(timeout=PATIENCE)
-    assert outcome, "the peer did not finish"
-    return outcome[0]
-
-
-def refusals(team):
-    """
-    How many connections the gate of {team} refused so far
-    """
-    return sum(team.recruiter.gate.refused.values())
-
-
-def refused(team, before):
-    """
-    Run the event loop of {team} until its gate has refused another connection
-    """
-    return team.drive(until=lambda: refusals(team) > before, timeout=PATIENCE)
-
-
-def closed(connection):
-    """
-    Whether the peer of {connection} closed it, reading whatever else it sends
-    """
-    connection.settimeout(PATIENCE)
-    try:
-        while connection.recv(4096):
-            pass
-    except ConnectionResetError:
-        pass
-    return True
-
-
-def serving(team):
-    """
-    Whether {team} still runs tasks
-    """
-    return team.submit(tasks.add, 2, 3).result(timeout=PATIENCE) == 5
+from tests.patience import PATIENCE
+from tests.peers import Trap, closed, dial, impersonate, play, refusals, refused, serving, vacancy
+# the team the tests play against, a fixture
+from tests.peers import team  # noqa: F401
 
 
 def test_wrong_secret(team, tmp_path):
@@ -192,15 +105,11 @@ def test_replay(team):
     """
     An answer recorded on one connection is refused on the next, even with the right secret
     """
-    secret = team.recruiter.secret
     launch = secrets.token_bytes(16)
 
     def record():
         # a good handshake, recorded
-        first = dial(team)
-        proof, answer = Handshake.respond(secret=secret, challenge=first.recv(Handshake.challenge), launch=launch)
-        first.sendall(answer)
-        assert first.recv(Handshake.proof) == proof
+        first, answer = impersonate(team, launch)
         # the gate admits it, and closes it since no launch of that id waits for a worker
         assert closed(first)
         return answer
@@ -227,32 +136,14 @@ def test_oversized_frame(make_team, tmp_path):
     A worker that passed the handshake and then announces a frame above the limit is dropped
     before any of its body is read, and its crew is replaced by one that works
     """
-    # a team whose launches never connect on their own, so the test plays the worker
-    quiet = tmp_path / "python"
-    quiet.write_text("#!/bin/sh\nexec sleep 60\n")
-    quiet.chmod(0o755)
-    staff = make_team(size=1)
-    staff.recruiter = "spawn"
-    staff.recruiter.python = str(quiet)
-    staff.recruiter.maxframe = 4096
-    future = staff.submit(tasks.add, 1, 2)
-    # wait for the launch
-    assert staff.drive(until=lambda: staff.recruiter.launches, timeout=PATIENCE)
-    launch = next(iter(staff.recruiter.launches))
-    # the crews that replace it are real
-    staff.recruiter.python = sys.executable
-    crew = staff.crews[0]
+    # a team whose launch never connects on its own, so the test plays the worker
+    staff, future, launch, crew = vacancy(make_team, tmp_path)
     trap = pickle.dumps(Trap(str(tmp_path / "sprung")))
     hello = pickle.dumps(("faker", 1))
 
     def peer():
         # play its worker
-        connection = dial(staff)
-        proof, answer = Handshake.respond(
-            secret=staff.recruiter.secret, challenge=connection.recv(Handshake.challenge), launch=launch
-        )
-        connection.sendall(answer)
-        assert connection.recv(Handshake.proof) == proof
+        connection, _ = impersonate(staff, launch)
         # register, then announce a huge report with a trap in it
         connection.sendall(
             Wire.header.pack(len(hello), 0, Wire.READY, 0, 0)

@@ -48,10 +48,12 @@ from pyre_nexus.Wire import Wire
 from tests import tasks
 from tests.conftest import wait_until
 from tests.fuzz import wirefeed
+from tests.patience import PATIENCE
+from tests.peers import Trap, closed, impersonate, serving, vacancy
+# the team the tests play against, a fixture
+from tests.peers import team  # noqa: F401
 
 
-# how long anything may take on a loaded machine
-PATIENCE = 30
 # the fuzz harnesses
 FUZZ = pathlib.Path(__file__).parent / "fuzz"
 
@@ -296,42 +298,11 @@ def test_shared_frame_without_side_channel(transport):
 
 
 # a real team
-class Trap:
-    """
-    A pickle that leaves a mark if anybody ever unpickles it
-    """
-
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return (os.mkdir, (self.path,))
-
-
 def descriptors():
     """
     How many descriptors this process holds
     """
     return len(os.listdir("/proc/self/fd"))
-
-
-def serving(team):
-    """
-    Whether {team} still runs tasks
-    """
-    return team.submit(tasks.add, 2, 3).result(timeout=PATIENCE) == 5
-
-
-@pytest.fixture
-def team(make_team):
-    """
-    A team of one spawned crew, up and serving, with a quick handshake clock
-    """
-    staff = make_team(size=1)
-    staff.recruiter = "spawn"
-    staff.recruiter.handshake = "1*s"
-    assert staff.submit(tasks.echo, 1).result(timeout=PATIENCE) == 1
-    return staff
 
 
 class Peer:
@@ -498,16 +469,12 @@ def record(team):
     answer, for replay
     """
     gate = team.recruiter.gate
-    port = gate.address.port
     admitted = gate.admitted
     recorded = []
 
     def worker():
-        with socket.create_connection(("127.0.0.1", port), timeout=PATIENCE) as connection:
-            challenge = connection.recv(Handshake.challenge)
-            proof, answer = Handshake.respond(secret=team.recruiter.secret, challenge=challenge, launch=bytes(Handshake.launch))
-            connection.sendall(answer)
-            assert connection.recv(Handshake.proof) == proof
+        connection, answer = impersonate(team, bytes(Handshake.launch))
+        with connection:
             # the gate admits it, and closes it since no launch of that id waits for a worker
             assert connection.recv(1) == b""
         recorded.append(answer)
@@ -530,7 +497,7 @@ def alongside(team, peers):
     most = 0
     deadline = time.monotonic() + PATIENCE
     while any(thread.is_alive() for thread in threads) and time.monotonic() < deadline:
-        team.drive(until=lambda: not any(thread.is_alive() for thread in threads), timeout=0.01)
+        team.waitUntil(condition=lambda: not any(thread.is_alive() for thread in threads), timeout=0.01)
         most = max(most, len(gate.visitors))
     assert not any(thread.is_alive() for thread in threads), "a peer did not finish"
     return most
@@ -584,8 +551,8 @@ def test_hostile_connections(team, recorded, tmp_path, crowd):
         event(f"kind: {peer.kind}, hangup: {peer.hangup}")
         assert peer.error is None, f"{peer}: {peer.error!r}"
     # every connection was judged, and none is left in its handshake
-    assert team.drive(
-        until=lambda: not gate.visitors and sum(gate.refused.values()) + gate.admitted - refused - admitted >= len(crowd),
+    assert team.waitUntil(
+        condition=lambda: not gate.visitors and sum(gate.refused.values()) + gate.admitted - refused - admitted >= len(crowd),
         timeout=PATIENCE,
     ), f"the gate still holds {len(gate.visitors)} visitors; refused {dict(gate.refused)}"
     assert sum(gate.refused.values()) + gate.admitted - refused - admitted == len(crowd)
@@ -619,38 +586,16 @@ def impostor(make_team, tmp_path, frames):
     the crew must be lost, nothing unpickled that is not a registration, and the task must go on
     to a real crew
     """
-    # a team whose launches never connect on their own, so the test plays the worker
-    quiet = tmp_path / "python"
-    quiet.write_text("#!/bin/sh\nexec sleep 60\n")
-    quiet.chmod(0o755)
-    staff = make_team(size=1)
-    staff.recruiter = "spawn"
-    staff.recruiter.python = str(quiet)
-    staff.recruiter.maxframe = 4096
-    future = staff.submit(tasks.add, 1, 2)
-    # wait for the launch
-    assert staff.drive(until=lambda: staff.recruiter.launches, timeout=PATIENCE)
-    launch = next(iter(staff.recruiter.launches))
-    # the crews that replace it are real
-    staff.recruiter.python = sys.executable
-    crew = staff.crews[0]
-    port = staff.recruiter.gate.address.port
+    # a team whose launch never connects on its own, so the test plays the worker
+    staff, future, launch, crew = vacancy(make_team, tmp_path)
     data = frames(str(tmp_path / "sprung"))
 
     def worker():
-        with socket.create_connection(("127.0.0.1", port), timeout=PATIENCE) as connection:
-            proof, answer = Handshake.respond(
-                secret=staff.recruiter.secret, challenge=connection.recv(Handshake.challenge), launch=launch
-            )
-            connection.sendall(answer)
-            assert connection.recv(Handshake.proof) == proof
+        connection, _ = impersonate(staff, launch)
+        with connection:
             connection.sendall(data)
             # wait for the team to hang up
-            try:
-                while connection.recv(4096):
-                    pass
-            except ConnectionResetError:
-                pass
+            closed(connection)
 
     alongside(staff, [worker])
     # the crew is lost
@@ -769,8 +714,8 @@ def test_idle_connections(team, room):
             client.setblocking(False)
             assert client.connect_ex(address) in (0, errno.EINPROGRESS)
             if index % 100 == 99:
-                team.drive(until=lambda: len(gate.visitors) == len(clients), timeout=0.2)
-        assert team.drive(until=lambda: len(gate.visitors) == count, timeout=PATIENCE), len(gate.visitors)
+                team.waitUntil(condition=lambda: len(gate.visitors) == len(clients), timeout=0.2)
+        assert team.waitUntil(condition=lambda: len(gate.visitors) == count, timeout=PATIENCE), len(gate.visitors)
         connected = time.monotonic()
         # while they wait, the team serves
         assert list(team.map(tasks.echo, range(50))) == list(range(50))
@@ -787,7 +732,7 @@ def test_idle_connections(team, room):
         first = None
         deadline = time.monotonic() + PATIENCE
         while gate.visitors and time.monotonic() < deadline:
-            team.drive(until=lambda: not gate.visitors, timeout=0.02)
+            team.waitUntil(condition=lambda: not gate.visitors, timeout=0.02)
             if first is None and sum(gate.refused.values()) > refused:
                 first = time.monotonic()
         assert not gate.visitors, f"{len(gate.visitors)} visitors left"
@@ -845,15 +790,15 @@ def test_descriptor_exhaustion_recovers(team):
     connections, limits = exhaust(team, clients=40, spare=10)
     try:
         # the team runs out of descriptors
-        assert team.drive(until=lambda: gate.refused["accept failed"] > 0, timeout=PATIENCE)
+        assert team.waitUntil(condition=lambda: gate.refused["accept failed"] > 0, timeout=PATIENCE)
         accepted = len(gate.visitors)
         assert 0 < accepted < 40
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, limits)
     try:
         # with descriptors back, every connection is accepted and dropped in its turn
-        assert team.drive(
-            until=lambda: sum(gate.refused.values()) - gate.refused["accept failed"] - refused == 40, timeout=PATIENCE
+        assert team.waitUntil(
+            condition=lambda: sum(gate.refused.values()) - gate.refused["accept failed"] - refused == 40, timeout=PATIENCE
         ), dict(gate.refused)
         assert not gate.visitors
         assert serving(team)
@@ -870,15 +815,15 @@ def test_descriptor_exhaustion_does_not_spin(team):
     gate = team.recruiter.gate
     connections, limits = exhaust(team, clients=40, spare=10)
     try:
-        assert team.drive(until=lambda: gate.refused["accept failed"] > 0, timeout=PATIENCE)
+        assert team.waitUntil(condition=lambda: gate.refused["accept failed"] > 0, timeout=PATIENCE)
         failed = gate.refused["accept failed"]
         # a fifth of a second, well short of the handshake patience that would free descriptors
-        team.drive(until=lambda: False, timeout=0.2)
+        team.waitUntil(condition=lambda: False, timeout=0.2)
         failed = gate.refused["accept failed"] - failed
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, limits)
         # let the rest in, and out, before closing them
-        team.drive(until=lambda: not gate.visitors, timeout=PATIENCE)
+        team.waitUntil(condition=lambda: not gate.visitors, timeout=PATIENCE)
         for client in connections:
             client.close()
     # a back off of a few milliseconds or more keeps it to a handful

@@ -22,9 +22,8 @@ from pyre.components.exceptions import ConfigurationError
 
 # the helpers
 from tests import tasks
+from tests.patience import PATIENCE
 
-# generous, so a loaded machine does not fail a test
-PATIENCE = 60
 # the root of the tree, for the teams that run in processes of their own
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

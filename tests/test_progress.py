@@ -17,9 +17,7 @@ import pyre_nexus
 
 # the helpers
 from tests import tasks
-
-# generous, so a loaded machine does not fail a test
-PATIENCE = 60
+from tests.patience import PATIENCE
 
 
 @pytest.mark.parametrize("recruiter", ["fork", "spawn"])

@@ -42,13 +42,12 @@ import pytest
 
 # the helpers
 from tests.conftest import alive, wait_until
+from tests.patience import PATIENCE
 from tests.recruiters.drill import workers as shells
 
 
 # the repository, where the team script runs, so it finds the test tasks
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# how long anything may take on a loaded machine
-PATIENCE = 30
 # the bound on how long the workers of a dead team, and what their tasks started, may linger
 BOUND = 10
 ORPHANS = 5

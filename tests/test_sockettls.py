@@ -20,8 +20,9 @@ from pyre_nexus.exceptions import RecruitmentError
 
 # the helpers
 from tests import tasks
+from tests.patience import PATIENCE
+from tests.peers import play, refusals, refused, serving
 from tests.recruiters import drill
-from tests.test_gate import play, refusals, refused, serving
 
 
 @pytest.fixture(scope="session")
@@ -65,10 +66,10 @@ def test_large_payloads(make_team, certificates):
     payload = bytes(range(256)) * (32 * 1024)
     # a few times over, since a body that arrives in several reads depends on timing
     for _ in range(4):
-        assert staff.submit(tasks.echo, payload).result(timeout=drill.PATIENCE) == payload
+        assert staff.submit(tasks.echo, payload).result(timeout=PATIENCE) == payload
     # and several at once, pipelined
     futures = [staff.submit(tasks.echo, payload[: size * 4099]) for size in range(1, 40)]
-    assert [len(future.result(timeout=drill.PATIENCE)) for future in futures] == [
+    assert [len(future.result(timeout=PATIENCE)) for future in futures] == [
         size * 4099 for size in range(1, 40)
     ]
 
@@ -108,7 +109,7 @@ def test_wrong_authority(make_team, certificates):
     Workers that do not trust the team's certificate refuse it, and the team says why
     """
     staff = secured(make_team, certificates, size=1, authority=certificates["stranger"][0])
-    error = staff.submit(tasks.noop).exception(timeout=drill.PATIENCE)
+    error = staff.submit(tasks.noop).exception(timeout=PATIENCE)
     assert isinstance(error, RecruitmentError)
     assert "CERTIFICATE_VERIFY_FAILED" in str(error)
 
@@ -118,7 +119,7 @@ def test_missing_certificate(make_team, tmp_path):
     A certificate that is not there is a recruitment error that names it
     """
     staff = drill.team(make_team, "spawn", size=1, certificate=str(tmp_path / "nowhere.pem"))
-    error = staff.submit(tasks.noop).exception(timeout=drill.PATIENCE)
+    error = staff.submit(tasks.noop).exception(timeout=PATIENCE)
     assert isinstance(error, RecruitmentError)
     assert "nowhere.pem" in str(error) and "certificate" in str(error)
 

@@ -30,7 +30,7 @@ from ..Wire import Wire
 from ..SocketTLS import SocketTLS
 from ..exceptions import Casualty
 from ..recruiters.Cgroup import Cgroup
-from ..recruiters.Fork import Fork
+from ..recruiters.Process import Process
 from ..recruiters.Supervisor import Supervisor
 
 
@@ -121,10 +121,10 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
                 raise ValueError(f"a launch id is {2 * Handshake.launch} hex digits")
             if self.crews < 1:
                 raise ValueError(f"crews must be at least 1, not {self.crews}")
-            if self.memory < 0 or 0 < self.memory <= Fork.mapped():
+            if self.memory < 0 or 0 < self.memory <= Process.mapped():
                 raise ValueError(
                     f"the memory limit of {Casualty.size(self.memory)} leaves a crew no room: it "
-                    f"maps {Casualty.size(Fork.mapped())} when it starts"
+                    f"maps {Casualty.size(Process.mapped())} when it starts"
                 )
         except ValueError as error:
             return self.fail(f"bad invocation: {error}")
@@ -137,7 +137,7 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
         # my stdin, if it is how the team's end shows, moves out of the way of my tasks, which
         # would otherwise wait on it for as long as the team lives; theirs ends at once
         lifeline = os.dup(0) if self.stdin else None
-        Fork.unplug()
+        Process.unplug()
         # the cgroup of my crews, where i make them and this host lets me; one in no hierarchy,
         # which does nothing, otherwise
         group = Cgroup.team(memory=self.memory, pids=self.pids) if self.cgroups else Cgroup(parent=None, name="off")
@@ -267,7 +267,7 @@ class Worker(pyre.application, family="pyre_nexus.apps.worker", namespace="pyre_
         crew.lock = threading.Lock()
         # within its memory, unless its cgroup holds that limit, which is {confined}
         if self.memory and not confined:
-            Fork.confine(crew=crew, memory=self.memory)
+            Process.confine(crew=crew, memory=self.memory)
         # the watch over the channel, which ends me if the team goes while a task runs
         done = threading.Event()
         threading.Thread(target=self.watchChannel, args=(channel, done), daemon=True).start()

@@ -15,6 +15,8 @@ from pyre.units.Dimensional import Dimensional
 
 # the protocol of recruiters
 from ..recruiters.Recruiter import Recruiter
+# how complaints about my traits are made
+from ..exceptions import complain, configured
 
 # my superclass
 from .Command import Command
@@ -105,15 +107,9 @@ class Check(Command, family="pyre_nexus.cli.check"):
         # chain up
         yield from super().pyre_configured()
         # the timeout must be a time
-        try:
-            timeout = self.timeout
-        except Exception as error:
-            timeout = getattr(error, "value", error)
+        timeout = configured(self, "timeout")
         if not (isinstance(timeout, Dimensional) and timeout / pyre.units.SI.second > 0):
-            yield (
-                f"{self.pyre_name}.timeout: bad value {str(timeout)!r}; "
-                f"expected a positive time with units, e.g. 60*s"
-            )
+            yield str(complain(self, trait="timeout", value=timeout, accepted="a positive time with units, e.g. 60*s"))
         # all done
         return
 
@@ -152,26 +148,26 @@ class Check(Command, family="pyre_nexus.cli.check"):
         # recruits a crew on each of its hosts, each by a recruiter of its own, so each answers
         # on its own
         if isinstance(recruiter, SSH):
-            return [(host, self.twin(recruiter=recruiter, host=host)) for host in recruiter.slots()]
+            return [(host, self.narrow(recruiter=recruiter, host=host)) for host in recruiter.slots()]
         # the others bring up one crew where they do
         name = recruiter.pyre_family().split(".")[-1]
         hosts = getattr(recruiter, "hosts", None)
         return [(f"{name} on {','.join(hosts)}" if hosts else name, recruiter)]
 
-    def twin(self, recruiter, host):
+    def narrow(self, recruiter, host):
         """
         A recruiter with the settings of {recruiter}, for one crew on {host}
         """
         # make one, named after the original
-        twin = type(recruiter)(name=f"{recruiter.pyre_name}@{host}")
+        single = type(recruiter)(name=f"{recruiter.pyre_name}@{host}")
         # copy the settings
         for trait in recruiter.pyre_configurables():
             if trait.name != "hosts":
-                setattr(twin, trait.name, getattr(recruiter, trait.name))
+                setattr(single, trait.name, getattr(recruiter, trait.name))
         # and give it the host
-        twin.hosts = [host]
+        single.hosts = [host]
         # all done
-        return twin
+        return single
 
     def run(self, plan):
         """
@@ -208,7 +204,7 @@ class Check(Command, family="pyre_nexus.cli.check"):
         futures = [report["future"] for report in reports]
         answered = lambda: all(future.done() for future in futures)
         try:
-            reports[0]["team"].drive(until=answered, timeout=self.seconds)
+            reports[0]["team"].waitUntil(condition=answered, timeout=self.seconds)
         except pyre_nexus.exceptions.NexusError:
             pass
         # collect them
@@ -249,7 +245,7 @@ class Check(Command, family="pyre_nexus.cli.check"):
         # give them time to leave
         deserted = lambda: all(team.deserted() for team in teams)
         try:
-            teams[0].drive(until=deserted, timeout=self.grace)
+            teams[0].waitUntil(condition=deserted, timeout=self.grace)
         except Exception:
             pass
         # and kill the ones that did not

@@ -13,6 +13,7 @@ import time
 
 # my parts
 from .Supervisor import Supervisor
+from ..exceptions import complain, configured
 
 
 # declaration
@@ -110,15 +111,17 @@ class Cgroup:
         """
         # the switch
         if recruiter.cgroups not in ("auto", "off"):
-            yield recruiter.complain(trait="cgroups", value=recruiter.cgroups, accepted="auto or off")
+            yield str(complain(recruiter, trait="cgroups", value=recruiter.cgroups, accepted="auto or off"))
         # the limit, which leaves room for the worker's own threads
-        try:
-            pids = recruiter.pids
-        except Exception as error:
-            pids = getattr(error, "value", error)
+        pids = configured(recruiter, "pids")
         if not (isinstance(pids, int) and (pids == 0 or pids >= 16)):
-            yield recruiter.complain(
-                trait="pids", value=pids, accepted="a number of processes and threads, at least 16, or 0 for no limit"
+            yield str(
+                complain(
+                    recruiter,
+                    trait="pids",
+                    value=pids,
+                    accepted="a number of processes and threads, at least 16, or 0 for no limit",
+                )
             )
         # all done
         return

@@ -9,7 +9,6 @@ import functools
 import gc
 import math
 import os
-import resource
 import select
 import signal
 import socket
@@ -27,10 +26,14 @@ import pyre
 from .Recruiter import Recruiter
 # the cgroups of crews
 from .Cgroup import Cgroup
+# what a worker's process is allowed
+from .Process import Process
 # the watch over my children
 from .Vigil import Vigil
+# the descriptors behind a channel
+from ..Wire import Wire
 # errors
-from ..exceptions import RecruitmentError, ConfigurationError, Casualty
+from ..exceptions import RecruitmentError, Casualty, complain, configured
 # the framework's parts i check values against
 from pyre.units.Dimensional import Dimensional
 from pyre.components.exceptions import ResolutionError
@@ -111,7 +114,7 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # a forked worker starts with what the team maps, or with what it has resident where a
         # cgroup holds the limit, so a limit below that leaves it no room
         resident = group.memory > 0
-        floor = self.mapped(field="VmRSS" if resident else "VmSize")
+        floor = Process.mapped(field="VmRSS" if resident else "VmSize")
         if self.memory and self.memory <= floor:
             raise RecruitmentError(
                 recruiter=self.pyre_name,
@@ -263,41 +266,25 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # chain up
         yield from super().pyre_configured()
         # the grace must be a time
-        try:
-            grace = self.grace
-        except Exception as error:
-            grace = getattr(error, "value", error)
+        grace = configured(self, "grace")
         # finite, since a dismissal that never escalates could leave a worker behind
         if not (isinstance(grace, Dimensional) and 0 <= seconds(grace) < math.inf):
-            yield self.complain(
-                trait="grace", value=grace, accepted="a non-negative, finite time with units, e.g. 1*s"
+            yield str(
+                complain(self, trait="grace", value=grace, accepted="a non-negative, finite time with units, e.g. 1*s")
             )
         # the memory must be a number of bytes
-        yield from self.checkMemory(recruiter=self)
+        yield from Process.checkMemory(recruiter=self)
         # the cgroups, and the limit they hold
         yield from Cgroup.check(recruiter=self)
         # the transport must resolve
         try:
             self.transport
         except ResolutionError as error:
-            yield self.complain(
-                trait="transport", value=error.value, accepted="pipe, or socket for a unix socket pair"
+            yield str(
+                complain(self, trait="transport", value=error.value, accepted="pipe, or socket for a unix socket pair")
             )
         # all done
         return
-
-    def complain(self, trait, value, accepted):
-        """
-        Describe a bad configuration value
-        """
-        return str(
-            ConfigurationError(
-                component=self.pyre_name or self.pyre_family(),
-                trait=trait,
-                value=value,
-                accepted=accepted,
-            )
-        )
 
     # meta-methods
     def __init__(self, **kwds):
@@ -339,7 +326,7 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         team.supervisor.discharge(pid=crew.pid)
         channel.close()
         # the reports it sent before it left still count
-        crew.settle(team=team)
+        crew.readLast(team=team)
         # the cgroup tells whether the kernel killed it for its memory limit, and then it goes
         del self.cells[crew]
         if status == -signal.SIGKILL and cell.oomed():
@@ -359,7 +346,7 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         N.B.: this is an alarm handler; it returns the interval to the next invocation
         """
         # if it is gone, or there is nothing left to try
-        if crew.state == crew.buried or not signals:
+        if crew.reaped() or not signals:
             # stop
             return None
         # insist
@@ -390,7 +377,7 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         Send {signal} to the process group of the worker of {crew}
         """
         # a buried crew's pid may belong to somebody else by now
-        if crew.state == crew.buried:
+        if crew.reaped():
             return
         # the worker leads its own group, so the processes its tasks started get it too
         try:
@@ -434,7 +421,7 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             threading.Thread(target=self.watch, args=(crew.side, patience, cell), daemon=True).start()
             # keep it within its memory, unless its cgroup does
             if self.memory and not cell.memory:
-                self.confine(crew=crew, memory=self.memory)
+                Process.confine(crew=crew, memory=self.memory)
             # the crew is mine now
             crew.pid = os.getpid()
             # with an event loop of its own, since the one it was built with is the team's copy
@@ -474,7 +461,7 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # lead a process group, so the processes my tasks start can be ended with me
         os.setpgid(0, 0)
         # keep the standard output and error, my channel and its side channel
-        keep = {1, 2, side.fileno(), *self.descriptors(channel)}
+        keep = {1, 2, side.fileno(), Wire._descriptor(channel.inbound), Wire._descriptor(channel.outbound)}
         # every other descriptor is the team's: listening sockets, other crews' channels, the
         # team's event loop; letting them go also lets other crews see the team's EOF. each
         # is pointed at /dev/null rather than closed, so a stale python object that closes its
@@ -492,7 +479,7 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # the team's stdin is the team's, e.g. its terminal: my tasks get one that ends at once;
         # unless my channel took its number, in a team that runs without one
         if 0 not in keep:
-            self.unplug()
+            Process.unplug()
         # all done
         return
 
@@ -518,79 +505,6 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             cell.kill()
         finally:
             os.killpg(0, signal.SIGKILL)
-
-    @staticmethod
-    def unplug():
-        """
-        Give my tasks, and the processes they start, a stdin that ends at once: /dev/null, with
-        a python stream of its own over it, since the one i have may hold what it read before
-        """
-        # the descriptor
-        null = os.open(os.devnull, os.O_RDONLY)
-        if null != 0:
-            os.dup2(null, 0)
-            os.close(null)
-        # and the python stream
-        sys.stdin = open(0, closefd=False)
-        # all done
-        return
-
-    @staticmethod
-    def checkMemory(recruiter):
-        """
-        Generate the complaint about the {memory} trait of {recruiter}, if its value is not a
-        number of bytes; every recruiter has the trait, and this is where its limit is kept
-        """
-        # get the value, which is when pyre converts it
-        try:
-            memory = recruiter.memory
-        except Exception as error:
-            memory = getattr(error, "value", error)
-        # check it
-        if not (isinstance(memory, int) and memory >= 0):
-            yield recruiter.complain(
-                trait="memory", value=memory, accepted="a number of bytes, e.g. 2**30, or 0 for no limit"
-            )
-        # all done
-        return
-
-    @staticmethod
-    def confine(crew, memory):
-        """
-        Keep my address space within {memory} bytes, and tell {crew}, so it can name the limit
-        when a task runs into it
-        """
-        # within the hard limit, if there is one
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            memory = min(memory, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (memory, hard))
-        crew.memory = memory
-        # all done
-        return
-
-    @staticmethod
-    def mapped(field="VmSize"):
-        """
-        The bytes my process maps now, which count against a limit on its address space; or,
-        with {field} VmRSS, those it has resident
-        """
-        # the kernel keeps count
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith(f"{field}:"):
-                    return int(line.split()[1]) * 1024
-        # all done
-        return 0
-
-    @staticmethod
-    def descriptors(channel):
-        """
-        The descriptors behind {channel}
-        """
-        # pipes have two, sockets are their own
-        ends = {channel.inbound, channel.outbound}
-        return {end if isinstance(end, int) else end.fileno() for end in ends}
 
 
 # end of file

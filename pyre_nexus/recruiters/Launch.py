@@ -37,13 +37,13 @@ class Launch:
         """
         The crews whose workers have not connected yet
         """
-        return [crew for crew in self.crews if crew.channel is None and crew.state == crew.recruited]
+        return [crew for crew in self.crews if crew.channel is None and crew.starting()]
 
     def living(self):
         """
         The crews that are not buried yet
         """
-        return [crew for crew in self.crews if crew.state != crew.buried]
+        return [crew for crew in self.crews if not crew.reaped()]
 
     def describe(self):
         """

@@ -26,13 +26,13 @@ from pyre.units.Dimensional import Dimensional
 from .Recruiter import Recruiter
 # my parts
 from .Cgroup import Cgroup
-from .Fork import Fork
 from .Launch import Launch
+from .Process import Process
 from ..Gate import Gate
 from ..Handshake import Handshake
 from ..SocketTLS import SocketTLS
 from ..Dispatcher import seconds
-from ..exceptions import RecruitmentError, ConfigurationError, Casualty
+from ..exceptions import RecruitmentError, Casualty, complain, configured
 
 
 # declaration
@@ -137,56 +137,6 @@ class Launcher(pyre.component, implements=Recruiter):
         """
         raise NotImplementedError(f"class '{type(self).__name__}' must implement 'command'")
 
-    def slots(self):
-        """
-        Parse the {hosts} of recruiters that have them into a map from each host to the crews
-        it takes
-        """
-        # go through them
-        slots = {}
-        for entry in self.hosts:
-            # split off the count
-            host, _, count = entry.rpartition(":")
-            if not host:
-                host, count = count, "1"
-            # add it up, so a host that is listed twice takes both counts
-            slots[host] = slots.get(host, 0) + int(count)
-        # all done
-        return slots
-
-    @staticmethod
-    def deal(count, room):
-        """
-        Deal {count} crews out over the hosts in {room}, a map from each host to the crews it
-        has room for, one at a time so they spread; returns the crews each host got
-        """
-        # start with none
-        dealt = dict.fromkeys(room, 0)
-        room = dict(room)
-        # deal
-        while count > 0 and any(value > 0 for value in room.values()):
-            for host in room:
-                if count > 0 and room[host] > 0:
-                    room[host] -= 1
-                    dealt[host] += 1
-                    count -= 1
-        # all done
-        return dealt
-
-    def checkHosts(self):
-        """
-        Complain about the entries of {hosts} that do not parse
-        """
-        # go through them
-        for entry in self.hosts:
-            host, _, count = entry.rpartition(":")
-            if not entry or (host and not (count.isdigit() and int(count) > 0)):
-                yield self.complain(
-                    trait="hosts", value=entry, accepted="'host' or 'host:crews' with a positive count, e.g. 'node1:4'"
-                )
-        # all done
-        return
-
     def environment(self):
         """
         The environment of the launcher: the team's, by default
@@ -234,7 +184,7 @@ class Launcher(pyre.component, implements=Recruiter):
         # if it is gone, or hosts others that live on
         if launch is None or launch.status is not False or len(launch.living()) > 1:
             # the crew is buried now, since nothing else will tell of its end
-            return self.inter(team=team, launch=launch, crew=crew)
+            return self.buryCrew(team=team, launch=launch, crew=crew)
         # otherwise, the launcher ends with its last worker; bury the crew when it has, with
         # its status, but insist if it takes too long
         if launch.escalation is None:
@@ -256,7 +206,7 @@ class Launcher(pyre.component, implements=Recruiter):
         # if it hosts others that live on
         if launch is None or launch.status is not False or len(launch.living()) > 1:
             # bury the crew now
-            return self.inter(team=team, launch=launch, crew=crew)
+            return self.buryCrew(team=team, launch=launch, crew=crew)
         # otherwise, kill the launcher; its watch buries the crew
         launch.signal(signal.SIGKILL)
         # all done
@@ -302,34 +252,23 @@ class Launcher(pyre.component, implements=Recruiter):
         yield from super().pyre_configured()
         # the times
         for name in ("timeout", "handshake", "heartbeat", "grace"):
-            try:
-                value = getattr(self, name)
-            except Exception as error:
-                value = getattr(error, "value", error)
+            value = configured(self, name)
             # finite, since an alarm that never goes off could leave a worker or a wait behind
             if not (isinstance(value, Dimensional) and 0 < seconds(value) < math.inf):
-                yield self.complain(
-                    trait=name, value=value, accepted="a positive, finite time with units, e.g. 5*s"
+                yield str(
+                    complain(self, trait=name, value=value, accepted="a positive, finite time with units, e.g. 5*s")
                 )
         # the memory
-        yield from Fork.checkMemory(recruiter=self)
+        yield from Process.checkMemory(recruiter=self)
         # the cgroups, and the limit they hold
         yield from Cgroup.check(recruiter=self)
         # the frame size
         if not (isinstance(self.maxframe, int) and self.maxframe >= 1024):
-            yield self.complain(trait="maxframe", value=self.maxframe, accepted="a number of bytes, at least 1024")
+            yield str(
+                complain(self, trait="maxframe", value=self.maxframe, accepted="a number of bytes, at least 1024")
+            )
         # all done
         return
-
-    def complain(self, trait, value, accepted):
-        """
-        Describe a bad configuration value
-        """
-        return str(
-            ConfigurationError(
-                component=self.pyre_name or self.pyre_family(), trait=trait, value=value, accepted=accepted
-            )
-        )
 
     # meta-methods
     def __init__(self, **kwds):
@@ -383,12 +322,12 @@ class Launcher(pyre.component, implements=Recruiter):
             )
         # listen for the heartbeats of my crews
         self.pulse = team.dispatcher.alarm(
-            interval=self.heartbeat, call=functools.partial(self.auscultate, team=team)
+            interval=self.heartbeat, call=functools.partial(self.checkPulses, team=team)
         )
         # all done
         return
 
-    def auscultate(self, timestamp, team):
+    def checkPulses(self, timestamp, team):
         """
         Every {heartbeat}: a crew whose twin has been silent for three of them is lost, since
         its host is frozen or its link is dead; a twin beats even while a task runs
@@ -403,7 +342,7 @@ class Launcher(pyre.component, implements=Recruiter):
             crew
             for launch in self.launches.values()
             for crew in launch.crews
-            if crew.state in (crew.active, crew.retiring) and now - crew.heard > limit
+            if crew.serving() and now - crew.heard > limit
         ]
         # those with something waiting on their channel were not silent: my loop was not
         # listening, e.g. because the application did not drive it for a while
@@ -629,7 +568,7 @@ class Launcher(pyre.component, implements=Recruiter):
         # the clock is done
         launch.alarm = None
         # the crews still waiting
-        waiting = [crew for crew in launch.crews if crew.state == crew.recruited]
+        waiting = [crew for crew in launch.crews if crew.starting()]
         # are failed recruitments
         for crew in waiting:
             team.lost(
@@ -673,7 +612,7 @@ class Launcher(pyre.component, implements=Recruiter):
             self.overhear(launch=launch)
         # the crews that never registered are failed recruitments
         for crew in launch.crews:
-            if crew.state == crew.recruited:
+            if crew.starting():
                 team.lost(
                     crew=crew,
                     reason=f"{crew}: its launcher {Casualty.cause(status)} before the worker "
@@ -682,8 +621,8 @@ class Launcher(pyre.component, implements=Recruiter):
                 )
         # the rest are buried, after what they sent before they left is heard
         for crew in launch.living():
-            crew.settle(team=team)
-            self.inter(team=team, launch=launch, crew=crew)
+            crew.readLast(team=team)
+            self.buryCrew(team=team, launch=launch, crew=crew)
         # and the launch is done
         self.forget(team=team, launch=launch)
         # stop watching
@@ -708,7 +647,7 @@ class Launcher(pyre.component, implements=Recruiter):
             return None
         return self.grace
 
-    def inter(self, team, launch, crew):
+    def buryCrew(self, team, launch, crew):
         """
         Bury {crew} of {launch}, with the exit status of the launcher if it hosted only {crew}
         """

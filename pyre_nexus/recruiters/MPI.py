@@ -13,13 +13,13 @@ import subprocess
 import pyre
 
 # my superclass
-from .Launcher import Launcher
+from .Hosts import Hosts
 # my parts
 from ..exceptions import RecruitmentError
 
 
 # declaration
-class MPI(Launcher, family="pyre_nexus.recruiters.mpi"):
+class MPI(Hosts, family="pyre_nexus.recruiters.mpi"):
     """
     Recruit crews as the ranks of MPI jobs, through the {mpirun} of OpenMPI or the {mpiexec} of
     MPICH
@@ -134,7 +134,7 @@ class MPI(Launcher, family="pyre_nexus.recruiters.mpi"):
         # all done
         return [*command, *self.options, "-n", str(crews), *shell]
 
-    def inter(self, team, launch, crew):
+    def buryCrew(self, team, launch, crew):
         """
         Bury {crew} of {launch}; the launcher's status does not speak for a rank, not even a lone
         one: OpenMPI's exits with 0 when told not to abort, and a rank's is that of its shell
@@ -260,18 +260,6 @@ class MPI(Launcher, family="pyre_nexus.recruiters.mpi"):
         self.flavours[launcher] = flavour
         # all done
         return flavour
-
-    # framework hooks
-    def pyre_configured(self):
-        """
-        Check my configuration
-        """
-        # chain up
-        yield from super().pyre_configured()
-        # the hosts must parse
-        yield from self.checkHosts()
-        # all done
-        return
 
     # meta-methods
     def __init__(self, **kwds):

@@ -11,11 +11,13 @@ import shlex
 import pyre
 
 # my superclass
-from .Launcher import Launcher
+from .Hosts import Hosts
+# my parts
+from ..exceptions import complain
 
 
 # declaration
-class SSH(Launcher, family="pyre_nexus.recruiters.ssh"):
+class SSH(Hosts, family="pyre_nexus.recruiters.ssh"):
     """
     Recruit crews on other hosts through the system's {ssh} client
 
@@ -74,12 +76,11 @@ class SSH(Launcher, family="pyre_nexus.recruiters.ssh"):
         """
         Check my configuration
         """
-        # chain up
+        # chain up, which checks that the hosts parse
         yield from super().pyre_configured()
-        # the hosts must parse, and there must be some
-        yield from self.checkHosts()
+        # and there must be some
         if not self.hosts:
-            yield self.complain(trait="hosts", value=self.hosts, accepted="at least one host")
+            yield str(complain(self, trait="hosts", value=self.hosts, accepted="at least one host"))
         # all done
         return
 

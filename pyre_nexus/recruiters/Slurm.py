@@ -85,7 +85,7 @@ class Slurm(Launcher, family="pyre_nexus.recruiters.slurm"):
         # all done
         return [*command, *self.options, *shell]
 
-    def inter(self, team, launch, crew):
+    def buryCrew(self, team, launch, crew):
         """
         Bury {crew} of {launch}; the status of {srun} does not speak for a task, not even a lone
         one, since a task's is that of the shell that hosted the crew

@@ -51,11 +51,11 @@ class Echo:
         # in capture mode
         if self.mode == "capture":
             # find the task; it is in flight, usually at the head
-            for task in crew.inflight:
-                if task.tid == tid:
-                    # and keep it there, as it came: the task's bytes are all its own
-                    task.add_output(stream=stream, data=data)
-                    return
+            task = crew.find(tid)
+            if task is not None:
+                # and keep it there, as it came: the task's bytes are all its own
+                task.add_output(stream=stream, data=data)
+                return
         # otherwise, decode it after what the crew wrote to that stream before
         key = (crew, stream)
         decoder = self.decoders.get(key)

@@ -7,7 +7,6 @@
 # externals
 import atexit
 import collections
-import functools
 import itertools
 import math
 import os
@@ -19,29 +18,25 @@ import journal
 import pyre
 from pyre.nexus.Peer import Peer
 from pyre.units.SI import second
-from pyre.units.Dimensional import Dimensional
-from pyre.components.exceptions import ResolutionError
-from pyre.components.exceptions import ConfigurationError as PyreConfigurationError
 
 # my parts
 from ..Codec import Codec
 from ..Crew import Crew
-from ..Dispatcher import Dispatcher, limit, seconds
+from ..Dispatcher import Dispatcher, limit
 from ..Future import Future
 from ..Plain import Plain
 from ..Relay import Relay
 from ..Reserve import Reserve
-from ..Wire import Wire
 from .Echo import Echo
 from .Gauge import Gauge
 from .Ledger import Ledger
+from .Policy import Policy
 from ..Interrupts import Interrupts
 from .. import exceptions
 # my protocols
 from .Team import Team
 from ..recruiters.Recruiter import Recruiter
 from ..recruiters.Supervisor import Supervisor
-from .. import recruiters
 
 
 # the teams still alive, so none leaves workers behind when the interpreter exits
@@ -113,9 +108,9 @@ class Foreman(Plain, Peer, implements=Team):
         Compute how many recruits are needed to take the team to the strength its work needs
         """
         # the crews that are or will soon be taking tasks
-        working = sum(1 for crew in self.crews if crew.state in self.staffed)
+        working = sum(1 for crew in self.crews if crew.available())
         # the work outstanding
-        outstanding = len(self.queue) + sum(len(crew.inflight) for crew in self.crews)
+        outstanding = len(self.queue) + sum(crew.load() for crew in self.crews)
         # as many as the work needs, up to my size
         return max(0, min(self.policy.size, outstanding) - working)
 
@@ -135,29 +130,28 @@ class Foreman(Plain, Peer, implements=Team):
         # if a crew holds it
         if crew is not None:
             # if it is running
-            if crew.inflight[0] is future:
+            if crew.runs(future):
                 # take it off
-                crew.inflight.popleft()
-                future.crew = None
+                crew.release()
                 # and kill the worker, which is the only way to stop it
                 self.kill(crew=crew, reason=f"{future.label} was cancelled")
-            # otherwise, if the crew can still hear
-            elif crew.wire is not None:
-                # ask the worker to skip it
+            # otherwise
+            else:
+                # ask the worker to skip it, if it still hears
                 crew.revoke(task=future)
         # all done
         return True
 
     @pyre.export
-    def drive(self, until, timeout=None, loops=()):
+    def waitUntil(self, condition, timeout=None, loops=()):
         """
-        Run my event loop, and the other event {loops}, e.g. those of other teams whose futures
-        the caller waits for, until {until()} is true or {timeout} seconds pass; returns
-        {until()}. A {timeout} of {None} or infinity is no limit, and 0 runs one pass that
-        does not wait
+        Wait until {condition()} is true or {timeout} seconds pass, running my event loop, and
+        the other event {loops}, e.g. those of other teams whose futures the caller waits for;
+        returns {condition()}. A {timeout} of {None} or infinity is no limit, and 0 runs one
+        pass that does not wait
         """
         # figure out when to give up
-        timeout = limit(timeout, call=f"{type(self).__name__}.drive")
+        timeout = limit(timeout, call=f"{type(self).__name__}.waitUntil")
         expiration = None if timeout is None else time.monotonic() + timeout
         # get my event loop, with the others, if there are any
         dispatcher = self.policy.loop
@@ -165,10 +159,10 @@ class Foreman(Plain, Peer, implements=Team):
         if others:
             dispatcher = Relay(dispatchers=[dispatcher, *others.values()])
         # go around
-        while not until():
+        while not condition():
             # how long to wait
             remaining = None if expiration is None else max(0.0, expiration - time.monotonic())
-            # do a pass; a loop with nothing to watch can't bring {until} about
+            # do a pass; a loop with nothing to watch can't bring {condition} about
             if not dispatcher.step(timeout=remaining):
                 raise exceptions.NexusError(
                     description=f"{self}: the event loop ran out of work with a caller waiting"
@@ -177,7 +171,7 @@ class Foreman(Plain, Peer, implements=Team):
             if remaining == 0:
                 break
         # say how it went
-        return until()
+        return condition()
 
     @pyre.export
     def shutdown(self, wait=True, cancel_futures=False):
@@ -200,7 +194,7 @@ class Foreman(Plain, Peer, implements=Team):
         # if the caller wants to wait
         if wait:
             # for the crews to be gone, which happens after all work is done
-            self.drive(until=self.deserted)
+            self.waitUntil(condition=self.deserted)
             # and close the books
             if self.summary and self.ledger.submitted:
                 self.books.report(report=self.ledger.summary(team=self))
@@ -221,17 +215,8 @@ class Foreman(Plain, Peer, implements=Team):
         """
         {crew} registered and is ready to work
         """
-        # move it to the active roster
-        crew.state = crew.active
-        crew.joined = time.monotonic()
-        # without an initializer, its tasks start as soon as they arrive
-        crew.ready = self.policy.setup is None
-        # tell it what to do with its output: send it to me, or discard it
-        crew.wire.post(kind=Wire.CAPTURE, first=int(self.policy.output == "discard"))
-        # if there is an initializer
-        if self.policy.setup is not None:
-            # send it first
-            crew.wire.post(kind=Wire.SETUP, body=self.policy.setup)
+        # tell it what to do with its output, and what to run before its tasks
+        crew.brief(discard=self.policy.output == "discard", setup=self.policy.setup)
         # and hand it work
         self.schedule(crew=crew)
         # all done
@@ -242,12 +227,12 @@ class Foreman(Plain, Peer, implements=Team):
         Fill the pipeline of {crew} from the queue
         """
         # only active crews take tasks
-        if crew.state == crew.active:
+        if crew.accepting():
             # get the queue and my policy
             queue = self.queue
             policy = self.policy
             # how much room is there
-            room = self.depth - len(crew.inflight)
+            room = self.depth - crew.load()
             # with a limit on the tasks per crew
             if policy.maxtasks:
                 room = min(room, policy.maxtasks - crew.assigned)
@@ -264,15 +249,15 @@ class Foreman(Plain, Peer, implements=Team):
             # a crew that reached its limit takes no more
             if policy.maxtasks and crew.assigned >= policy.maxtasks:
                 # so it retires
-                crew.state = crew.retiring
+                crew.retire()
                 # and a replacement comes up while it finishes
                 self.recruit()
         # a retiring crew with nothing left to do
-        if crew.state == crew.retiring and not crew.inflight:
+        if crew.leaving() and not crew.load():
             # is let go
             self.dismiss(crew=crew)
         # otherwise
-        elif crew.wire is not None:
+        else:
             # send what was queued
             crew.transmit()
         # all done
@@ -316,12 +301,10 @@ class Foreman(Plain, Peer, implements=Team):
         """
         The task {tid} on {crew} reported its progress
         """
-        # find it; it is running, so it is at the head
-        for task in crew.inflight:
-            if task.tid == tid:
-                break
+        # find it
+        task = crew.find(tid)
         # a task that is over has nothing to say
-        else:
+        if task is None:
             return
         # decode the news, and hand it to the future
         try:
@@ -403,7 +386,7 @@ class Foreman(Plain, Peer, implements=Team):
         N.B.: this is an alarm handler; returning {None} keeps it from being rescheduled
         """
         # if the crew never finished its initializer, the task never started
-        if crew.state == crew.active and not crew.ready and crew.inflight and crew.inflight[0] is task:
+        if crew.accepting() and not crew.ready and crew.runs(task):
             # the crew is no use, and the task waits for another
             self.lost(
                 crew=crew,
@@ -413,10 +396,9 @@ class Foreman(Plain, Peer, implements=Team):
             )
             self.recruiter.kill(team=self, crew=crew)
         # if the task is still running there
-        elif crew.inflight and crew.inflight[0] is task and not task.done():
+        elif crew.runs(task) and not task.done():
             # take it off
-            crew.inflight.popleft()
-            task.crew = None
+            crew.release()
             # fail it
             task.set_exception(
                 exceptions.DeadlineExceeded(
@@ -435,18 +417,17 @@ class Foreman(Plain, Peer, implements=Team):
         its oldest task, none of them started
         """
         # if it is gone already
-        if crew.state in (crew.lost, crew.buried):
+        if crew.gone():
             # there is nothing to do
             return
         # leave a note
         self.debug.log(reason)
         # a crew that never registered is a failed recruitment
-        failed = unfit or crew.state == crew.recruited
+        failed = unfit or crew.starting()
         # the task it may have been running stays with it until its fate is known
         self.reclaim(crew=crew, keep=1 if suspect else 0)
-        # let go of the channel
-        crew.resign()
-        crew.state = crew.lost
+        # and it lets go of its channel
+        crew.lose()
         # count the failure, now that the crew no longer counts as on its way
         if failed:
             self.reject(reason=reason)
@@ -467,9 +448,10 @@ class Foreman(Plain, Peer, implements=Team):
         self.debug.log(f"{crew}: killed: {reason}")
         # whatever it still holds never started, since the running task was settled
         self.reclaim(crew=crew, keep=0)
-        # let go of the channel
-        crew.resign()
-        crew.state = crew.lost
+        # it lets go of its channel, unless it did when it was lost, e.g. holding the task
+        # that was cancelled
+        if not crew.gone():
+            crew.lose()
         # kill it; the recruiter buries it when it is gone
         self.recruiter.kill(team=self, crew=crew)
         # hand what it held to the crews with room, and replace it
@@ -484,7 +466,6 @@ class Foreman(Plain, Peer, implements=Team):
         """
         # tell it
         crew.dismissed()
-        crew.state = crew.lost
         # and see that its worker ends; the recruiter buries it when it does
         self.recruiter.dismiss(team=self, crew=crew)
         # all done
@@ -495,27 +476,25 @@ class Foreman(Plain, Peer, implements=Team):
         The worker of {crew} is gone, with the exit {status}
         """
         # if it was buried already
-        if crew.state == crew.buried:
+        if crew.reaped():
             # there is nothing to do
             return
+        # a crew that never registered is a failed recruitment
+        failed = crew.starting()
         # let go of what is left
-        crew.resign()
+        crew.bury()
         # finish the lines it left cut short
         self.printer.close(crew=crew)
-        # a crew that never registered is a failed recruitment
-        failed = crew.state == crew.recruited
         # take it off the rosters, and into the books
-        crew.state = crew.buried
         self.crews.remove(crew)
         self.ledger.bury(crew)
         # count the failure, now that the crew no longer counts as on its way
         if failed:
             self.reject(reason=f"{crew} died before it registered: {exceptions.Casualty.cause(status)}")
         # a task still in flight is the one that was running when the worker died
-        if crew.inflight:
+        if crew.load():
             # get it
-            task = crew.inflight.popleft()
-            task.crew = None
+            task = crew.release()
             # a task none of whose frame went out never reached the worker
             if not task.done() and crew.sent is not None and task.onset >= crew.sent:
                 # so it goes back to the queue, blameless
@@ -575,7 +554,7 @@ class Foreman(Plain, Peer, implements=Team):
         tid = next(self.tids)
         name = getattr(fn, "__qualname__", None) or type(fn).__qualname__
         # the team's deadline, unless the caller gave one
-        deadline = self.policy.patience if deadline is None else (float(deadline) or None)
+        deadline = self.policy.deadline if deadline is None else (float(deadline) or None)
         # serialize it now, so a task that can't travel fails here and nothing is sent
         try:
             payload = Codec.encodeTask(fn, args, kwds or {}, reserve=self.reserve)
@@ -658,7 +637,7 @@ class Foreman(Plain, Peer, implements=Team):
         # unless recruitment keeps failing, while other crews carry on; with none left, the
         # waiting work needs another try, whose failure hands it the error
         if self.rejections < self.policy.tolerance or not any(
-            crew.state in self.staffed for crew in self.crews
+            crew.available() for crew in self.crews
         ):
             # recruit
             self.recruit()
@@ -674,7 +653,7 @@ class Foreman(Plain, Peer, implements=Team):
         # leave a note
         self.warning.log(reason)
         # if there are crews on the way or at work, they carry on with the waiting tasks
-        if any(crew.state in self.staffed for crew in self.crews):
+        if any(crew.available() for crew in self.crews):
             return
         # otherwise, if recruitment has not failed too often
         if self.rejections < self.policy.tolerance:
@@ -715,13 +694,8 @@ class Foreman(Plain, Peer, implements=Team):
         """
         Put the tasks {crew} holds back at the head of the queue, except the first {keep}
         """
-        # get the tasks in flight
-        inflight = crew.inflight
-        # pull the ones that never started, last first, so they keep their order
-        while len(inflight) > keep:
-            # get one
-            task = inflight.pop()
-            task.crew = None
+        # take the ones that never started, last first, so they keep their order
+        for task in crew.recall(keep=keep):
             # if nobody settled it
             if not task.done():
                 # queue it again
@@ -753,7 +727,7 @@ class Foreman(Plain, Peer, implements=Team):
                 task.set_cancelled(reason=reason)
         # and the tasks waiting in the crews' pipelines
         for crew in self.crews:
-            for task in list(crew.inflight)[1:]:
+            for task in crew.waiting():
                 self.cancel(future=task, reason=reason)
         # all done
         return
@@ -768,7 +742,7 @@ class Foreman(Plain, Peer, implements=Team):
             return
         # dismiss the crews that are still working
         for crew in list(self.crews):
-            if crew.state in (crew.recruited, crew.active, crew.retiring):
+            if not crew.gone():
                 self.dismiss(crew=crew)
         # all done
         return
@@ -781,7 +755,7 @@ class Foreman(Plain, Peer, implements=Team):
         if any(not task.done() for task in self.queue):
             return True
         # and the crews
-        return any(crew.inflight for crew in self.crews)
+        return any(crew.load() for crew in self.crews)
 
     def deserted(self):
         """
@@ -823,7 +797,7 @@ class Foreman(Plain, Peer, implements=Team):
         self.purge(reason="the interpreter is exiting")
         # and the running ones
         for crew in self.crews:
-            for task in crew.inflight:
+            for task in crew.recall():
                 if not task.done():
                     task.set_cancelled(reason="the interpreter is exiting")
         # if there are workers left
@@ -844,8 +818,8 @@ class Foreman(Plain, Peer, implements=Team):
         # chain up
         yield from super().pyre_configured()
         # check each of my traits
-        for trait in self.checked:
-            for problem in self.check(trait=trait):
+        for trait in Policy.checked:
+            for problem in Policy.check(team=self, trait=trait):
                 yield str(problem)
         # all done
         return
@@ -874,9 +848,9 @@ class Foreman(Plain, Peer, implements=Team):
         # chain up
         super().pyre_traitModified(trait=trait, new=new, old=old)
         # if i'm built and the trait matters
-        if self.pyre_cooked and trait.name in self.checked:
+        if self.pyre_cooked and trait.name in Policy.checked:
             # a bad value is refused: the old one comes back, and my work goes on with it
-            for problem in self.check(trait=trait.name):
+            for problem in Policy.check(team=self, trait=trait.name):
                 setattr(self, trait.name, old.value)
                 raise problem
             # a good one takes effect
@@ -886,88 +860,6 @@ class Foreman(Plain, Peer, implements=Team):
             self.depth = min(self.depth, self.policy.pipeline)
         # all done
         return self
-
-    def check(self, trait):
-        """
-        Generate the problems with the value of {trait}, as {ConfigurationError} instances
-        """
-        # the counts
-        if trait in self.counts:
-            least, accepted = self.counts[trait]
-            # get the value, which is when pyre converts it
-            try:
-                value = getattr(self, trait)
-            except Exception as error:
-                yield self.complain(
-                    trait=trait, value=getattr(error, "value", error), accepted=f"an integer: {accepted}"
-                )
-                return
-            # check it
-            if value < least:
-                yield self.complain(trait=trait, value=value, accepted=accepted)
-        # the deadline must be a time
-        elif trait == "deadline":
-            try:
-                deadline = self.deadline
-            except Exception as error:
-                deadline = getattr(error, "value", error)
-            if not (isinstance(deadline, Dimensional) and seconds(deadline) >= 0):
-                yield self.complain(
-                    trait="deadline",
-                    value=deadline,
-                    accepted="a non-negative time with units, e.g. 30*s or 500*ms; 0*s or inf*s for none",
-                )
-        # the event loop must be able to run single passes and cancel alarms
-        elif trait == "dispatcher":
-            try:
-                dispatcher = self.dispatcher
-            except Exception as error:
-                dispatcher = getattr(error, "value", error)
-            if not isinstance(dispatcher, Dispatcher):
-                yield self.complain(
-                    trait="dispatcher",
-                    value=dispatcher,
-                    accepted=(
-                        "pyre_nexus.dispatcher, which runs single passes and cancels alarms; "
-                        "to share a host's loop, configure the host with it too"
-                    ),
-                )
-        # the output must go somewhere i know
-        elif trait == "output":
-            if self.output not in Echo.modes:
-                yield self.complain(trait="output", value=self.output, accepted=" or ".join(Echo.modes))
-        # the initializer must be importable and picklable, with its arguments
-        elif trait in ("initializer", "initargs"):
-            try:
-                self.serializeInitializer()
-            except exceptions.ConfigurationError as problem:
-                yield problem
-        # the recruiter must resolve, and be sound itself
-        elif trait == "recruiter":
-            try:
-                self.recruiter
-            except ResolutionError as error:
-                names = ", ".join(recruiters.names())
-                yield self.complain(
-                    trait="recruiter",
-                    value=error.value,
-                    accepted=f"a recruiter: one of {names}, or a full family name",
-                )
-            except PyreConfigurationError as error:
-                for problem in error.errors:
-                    yield problem
-        # all done
-        return
-
-    # the traits i check, and the bounds of the counts
-    counts = {
-        "size": (1, "a positive number of crews"),
-        "pipeline": (1, "a positive number of tasks per crew"),
-        "retries": (0, "zero or more retries"),
-        "casualties": (1, "a positive number of crew deaths"),
-        "maxtasks": (0, "zero for no limit, or a positive number of tasks per crew"),
-    }
-    checked = (*counts, "deadline", "dispatcher", "recruiter", "initializer", "initargs", "output")
 
     # meta-methods
     def __init__(self, **kwds):
@@ -1003,100 +895,6 @@ class Foreman(Plain, Peer, implements=Team):
 
     # how many seconds of work each crew holds: enough to cover a round trip many times over
     horizon = 2e-3
-
-    # the crew states that count towards the strength of the team
-    staffed = (Crew.recruited, Crew.active)
-
-    # helpers
-    def complain(self, trait, value, accepted):
-        """
-        Describe a bad configuration value
-        """
-        return exceptions.ConfigurationError(
-            component=self.pyre_name or self.pyre_family(),
-            trait=trait,
-            value=value,
-            accepted=accepted,
-        )
-
-    def serializeInitializer(self):
-        """
-        Serialize the initializer and its arguments, once for every crew
-        """
-        # get it
-        initializer = self.initializer
-        # if there is none
-        if initializer is None:
-            return None
-        # a name
-        if isinstance(initializer, str):
-            # gets resolved
-            module, _, name = initializer.replace(":", ".").rpartition(".")
-            try:
-                initializer = getattr(__import__(module, fromlist=[name]), name)
-            except (ImportError, AttributeError, ValueError) as error:
-                raise exceptions.ConfigurationError(
-                    component=str(self),
-                    trait="initializer",
-                    value=self.initializer,
-                    accepted=f"an importable 'module:function' ({error})",
-                )
-        # serialize it with its arguments
-        try:
-            return Codec.encode(functools.partial(initializer, *self.initargs))
-        except Codec.unpicklable as error:
-            raise exceptions.ConfigurationError(
-                component=str(self),
-                trait="initializer",
-                value=initializer,
-                accepted=f"a picklable callable ({error})",
-            )
-
-
-# the configuration of a team, as plain attributes for its hot paths
-class Policy:
-    """
-    The values of the traits of {team} that its hot paths consult for every task; reading a
-    trait through pyre costs microseconds
-    """
-
-    # meta-methods
-    def __init__(self, team):
-        # the event loop
-        self.loop = team.dispatcher
-        # the counts
-        self.size = team.size
-        self.pipeline = team.pipeline
-        self.retries = team.retries
-        self.casualties = team.casualties
-        self.maxtasks = team.maxtasks
-        # the deadline in seconds, or {None}, which 0*s and an infinite one mean
-        self.patience = limit(team.deadline, call=str(team), argument="deadline") or None
-        # the initializer, serialized once for every crew
-        self.setup = team.serializeInitializer()
-        # what becomes of what the workers print, and whether to show progress
-        self.output = team.output
-        self.progress = team.progress
-        # failed recruitments in a row that make the team give up on waiting tasks
-        self.tolerance = max(2, self.size)
-        # all done
-        return
-
-    # keep them compact
-    __slots__ = (
-        "loop",
-        "size",
-        "pipeline",
-        "retries",
-        "casualties",
-        "maxtasks",
-        "patience",
-        "setup",
-        "output",
-        "progress",
-        "tolerance",
-    )
-
 
 # the exit handler
 @atexit.register

@@ -30,7 +30,7 @@ class Ledger:
     )
 
     # interface
-    def settle(self, future):
+    def record(self, future):
         """
         {future} has its outcome: count it
         """

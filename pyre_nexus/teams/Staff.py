@@ -87,7 +87,7 @@ class Staff(Foreman, family="pyre_nexus.teams.staff"):
             else:
                 until = lambda: tally.pending == 0 or tally.failed > 0
         # drive
-        self.drive(until=until, timeout=timeout, loops=loops)
+        self.waitUntil(condition=until, timeout=timeout, loops=loops)
         # split
         done = {future for future in futures if future.done()}
         return concurrent.futures._base.DoneAndNotDoneFutures(done, set(futures) - done)
@@ -170,7 +170,7 @@ class Staff(Foreman, family="pyre_nexus.teams.staff"):
             while pending:
                 # wait for one
                 remaining = None if expiration is None else max(0, expiration - time.monotonic())
-                if not self.drive(until=lambda: bool(finished), timeout=remaining, loops=loops):
+                if not self.waitUntil(condition=lambda: bool(finished), timeout=remaining, loops=loops):
                     raise concurrent.futures.TimeoutError(
                         f"{len(pending)} (of {len(pending) + len(finished)}) futures unfinished"
                     )

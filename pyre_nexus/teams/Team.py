@@ -39,10 +39,10 @@ class Team(pyre.protocol, family="pyre_nexus.teams"):
         """
 
     @pyre.provides
-    def drive(self, until, timeout=None, loops=()):
+    def waitUntil(self, condition, timeout=None, loops=()):
         """
-        Run my event loop, and the other event {loops}, until {until()} is true or {timeout}
-        seconds pass
+        Wait until {condition()} is true or {timeout} seconds pass, running my event loop and
+        the other event {loops}
         """
 
     @pyre.provides

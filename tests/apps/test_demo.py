@@ -22,12 +22,11 @@ import pytest
 
 # the helpers
 from tests import terminal
+from tests.patience import PATIENCE
 
 
 # the console script, next to the interpreter that runs the tests
 DEMO = pathlib.Path(sys.executable).parent / "nexus-demo"
-# generous, so a loaded machine does not fail a test
-PATIENCE = 50
 
 
 # helpers

@@ -29,10 +29,7 @@ from pyre.ipc.SocketTCP import SocketTCP
 # the helpers
 from tests import tasks
 from tests.conftest import alive, wait_until
-
-
-# how long anything may take on a loaded machine
-PATIENCE = 30
+from tests.patience import PATIENCE
 
 
 @pytest.fixture

@@ -32,12 +32,11 @@ from pyre_nexus.recruiters.Cgroup import Cgroup
 
 # the helpers
 from tests import terminal
+from tests.patience import PATIENCE
 
 
 # the console script, next to the interpreter that runs the tests
 NEXUS = pathlib.Path(sys.executable).parent / "nexus"
-# generous, so a loaded machine does not fail a test
-PATIENCE = 50
 # the actions, as the listing shows them
 ACTIONS = ("about", "config", "check", "crew", "demo")
 

@@ -31,11 +31,13 @@ import uuid
 
 import pytest
 
+# the helpers
+from tests.conftest import children, wait_until
+from tests.patience import PATIENCE
+
 
 # the examples
 EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples"
-# generous, so a loaded machine does not fail a test
-PATIENCE = 50
 
 
 # helpers
@@ -73,36 +75,6 @@ def carriers(tag):
         if tag in environment and state != "Z":
             found.append(int(entry))
     return found
-
-
-def children(pid):
-    """
-    The live (not zombie) child processes of {pid}
-    """
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stream:
-                fields = stream.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(entry))
-    return found
-
-
-def wait_until(condition, timeout=10.0, interval=0.02):
-    """
-    Poll {condition} until it holds or {timeout} seconds pass; return its last value
-    """
-    expiration = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value or time.monotonic() > expiration:
-            return value
-        time.sleep(interval)
 
 
 def assert_no_leftovers(tag):

@@ -6,11 +6,13 @@
 
 """
 The drills every launched recruiter (spawn, ssh, mpi, slurm) goes through, with real launchers:
-a thousand tasks, a worker crash, and a team SIGKILLed with its workers up, after which no
-worker may be left on any host
+a thousand tasks, a worker crash, a task that keeps its worker from beating, and a team
+SIGKILLed with its workers up, after which no worker may be left on any host; and, for the
+recruiters that start several crews in one launch (mpi, slurm), a crew killed alone
 
-A test module builds its recruiter's settings as pyre command line options for a team named
-'drill' and hands them to these functions
+A test module builds its recruiter's settings, as traits of a team's recruiter or, through
+{options}, as pyre command line options for a team named 'drill', and hands them to these
+functions
 """
 
 # externals
@@ -19,6 +21,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import cloudpickle
 
@@ -28,12 +31,11 @@ from pyre_nexus.exceptions import Casualty
 # the tasks, which travel by value, since remote workers may not find this folder
 from tests import tasks
 from tests.conftest import wait_until
+from tests.patience import PATIENCE
 
 cloudpickle.register_pickle_by_value(tasks)
 
 
-# how long launches get on a loaded machine
-PATIENCE = 60
 # the team script
 HOLD = os.path.join(os.path.dirname(__file__), "hold.py")
 
@@ -78,6 +80,48 @@ def crash(staff):
     assert list(staff.map(tasks.echo, range(50), timeout=PATIENCE)) == list(range(50))
 
 
+def busy(staff):
+    """
+    A crew whose task holds the interpreter lock for five heartbeats, so its worker cannot
+    beat, is at work, not lost: the task has its result, nobody is a casualty, and the same
+    crew carries on; {staff} has one crew, with a heartbeat of a second
+    """
+    assert staff.submit(tasks.stubborn, 5, 42).result(timeout=PATIENCE) == 42
+    assert staff.metrics()["outcomes"]["casualties"] == 0
+    # the same crew carries on
+    (crew,) = staff.crews
+    assert staff.submit(tasks.pid).result(timeout=PATIENCE) == crew.pid
+
+
+def spare(staff, folder):
+    """
+    A crew the team kills, here for a cancellation, takes only its own task with it: the other
+    crew of its launch finishes its task, although a launcher may end the whole launch when one
+    of its processes is killed or fails; the tasks leave their marks in {folder}
+    """
+    # the team recruits as its work grows, a crew at a time; ask for both at once, as after
+    # the loss of several crews, so they are the crews of one launch
+    staff.crews.extend(staff.recruiter.recruit(team=staff, count=2))
+    assert len({crew.notes for crew in staff.crews}) == 1
+    # a task for each crew
+    marks = [folder / "kept", folder / "doomed"]
+    kept = staff.submit(tasks.announce, marks[0], 4, "kept")
+    doomed = staff.submit(tasks.announce, marks[1], 60)
+    try:
+        # both running, on different crews
+        assert poll(staff, lambda: all(mark.exists() for mark in marks))
+        assert marks[0].read_text() != marks[1].read_text()
+        # cancel one
+        assert doomed.cancel()
+        # and the other finishes
+        assert kept.result(timeout=PATIENCE) == "kept"
+    # whatever happens, the long one does not hold up the team's shutdown
+    finally:
+        doomed.cancel()
+    # and the team goes on
+    assert list(staff.map(tasks.echo, range(20), timeout=PATIENCE)) == list(range(20))
+
+
 def hosts(staff, expected, rounds=20):
     """
     Run short tasks on {staff} until its crews have reported from every host in {expected}, or
@@ -89,6 +133,29 @@ def hosts(staff, expected, rounds=20):
         if len(where) == len(expected):
             break
     return where
+
+
+def poll(staff, condition, timeout=PATIENCE):
+    """
+    Drive the event loop of {staff} until {condition}, which no event of the team brings about,
+    holds; give up after {timeout} seconds
+    """
+    expiration = time.monotonic() + timeout
+    while not condition() and time.monotonic() < expiration:
+        staff.waitUntil(condition=condition, timeout=0.1)
+    return condition()
+
+
+def options(recruiter, settings):
+    """
+    The {settings} of a {recruiter}, by its short name, as command line options of the drill's
+    team
+    """
+    words = [f"--drill.recruiter={recruiter}"]
+    for name, value in settings.items():
+        value = ",".join(value) if isinstance(value, list) else value
+        words.append(f"--drill.recruiter.{name}={value}")
+    return words
 
 
 def workers(port):

@@ -30,15 +30,14 @@ import pytest
 # the package
 from pyre_nexus import exceptions
 from pyre_nexus.recruiters.Cgroup import Cgroup
-from pyre_nexus.recruiters.Fork import Fork
+from pyre_nexus.recruiters.Process import Process
 
 # the tasks and the helpers
 from tests import tasks
-from tests.conftest import alive, children, wait_until
+from tests.conftest import alive, children, end, wait_until
+from tests.patience import PATIENCE
 
 
-# generous, so a loaded machine does not fail a test
-PATIENCE = 30
 # how much more than the team has resident a crew may have
 HEADROOM = 256 * 1024 * 1024
 # the limit of processes and threads for the fork bombs
@@ -124,7 +123,7 @@ def announced(staff, path):
     Drive the loop of {staff} until {path} appears; return its contents
     """
     path = pathlib.Path(path)
-    assert wait_until(lambda: staff.drive(until=path.exists, timeout=0.05), timeout=PATIENCE, interval=0), (
+    assert wait_until(lambda: staff.waitUntil(condition=path.exists, timeout=0.05), timeout=PATIENCE, interval=0), (
         f"{path} never appeared"
     )
     return path.read_text()
@@ -137,7 +136,7 @@ def test_worker_is_in_its_crews_cgroup(make_team, cgroups, recruiter):
     Each crew's worker is in a cgroup of its own, under its team's, in the hierarchies of the
     kill and of the limits, before it runs a task; they are gone once the team is done
     """
-    staff = crew(make_team, recruiter, memory=Fork.mapped("VmRSS") + HEADROOM, pids=1024)
+    staff = crew(make_team, recruiter, memory=Process.mapped("VmRSS") + HEADROOM, pids=1024)
     staff.size = 2
     # two crews, each in a cgroup of its own with the limits
     pids = {staff.submit(tasks.pid).result(timeout=PATIENCE) for _ in range(20)}
@@ -162,7 +161,7 @@ def test_memory_limit_is_resident(make_team, cgroups, recruiter):
     map more than that, but one that fills more is killed by the kernel, and is a casualty that
     names the limit; the crew is replaced, in a cgroup with the same limit, and the team goes on
     """
-    limit = Fork.mapped("VmRSS") + HEADROOM
+    limit = Process.mapped("VmRSS") + HEADROOM
     staff = crew(make_team, recruiter, memory=limit)
     # what it maps but does not touch does not count
     first = staff.submit(tasks.pid).result(timeout=PATIENCE)
@@ -226,12 +225,7 @@ def test_daemon_dies_with_its_crew(make_team, tmp_path, cgroups, recruiter, how)
         assert alive(daemon)
         assert os.getsid(daemon) != os.getsid(worker)
         # end the crew
-        if how == "deadline":
-            assert isinstance(future.exception(timeout=PATIENCE), exceptions.DeadlineExceeded)
-        else:
-            assert future.cancel()
-            with pytest.raises(exceptions.Cancelled):
-                future.result(timeout=PATIENCE)
+        end(future, how)
         # the daemon is gone with it
         assert wait_until(lambda: not alive(daemon), timeout=10), "the daemon survived its crew"
         # and the team goes on
@@ -311,7 +305,7 @@ worker = staff.submit(tasks.pid).result(timeout=30)
 future = staff.submit(tasks.cgroup_daemon, folder, 60)
 daemon = os.path.join(folder, "daemon")
 while not os.path.exists(daemon):
-    staff.drive(until=lambda: os.path.exists(daemon), timeout=0.05)
+    staff.waitUntil(condition=lambda: os.path.exists(daemon), timeout=0.05)
 group, _ = staff.recruiter.groups[staff]
 paths = [*group.paths(), *(path for cell in group.cells for path in cell.paths())]
 print(json.dumps(dict(worker=worker, paths=paths)), flush=True)
@@ -444,7 +438,7 @@ def test_cgroups_off(make_team, tmp_path, recruiter):
     With {cgroups} off, a crew gets none: the {memory} trait caps its address space, and a
     daemon its task starts outlives the crew, the known limit of process groups
     """
-    limit = Fork.mapped() + HEADROOM
+    limit = Process.mapped() + HEADROOM
     staff = crew(make_team, recruiter, cgroups="off", memory=limit)
     daemon = None
     try:
@@ -460,8 +454,8 @@ def test_cgroups_off(make_team, tmp_path, recruiter):
         future = staff.submit(tasks.cgroup_daemon, str(tmp_path), 60)
         daemon = int(announced(staff, tmp_path / "daemon"))
         assert future.cancel()
-        replaced = lambda: not staff.crews or all(c.state == c.active for c in staff.crews)
-        assert staff.drive(until=replaced, timeout=PATIENCE)
+        replaced = lambda: not staff.crews or all(c.accepting() for c in staff.crews)
+        assert staff.waitUntil(condition=replaced, timeout=PATIENCE)
         assert alive(daemon)
         # and the team goes on
         assert list(staff.map(tasks.echo, range(20), timeout=PATIENCE)) == list(range(20))

@@ -34,10 +34,9 @@ from pyre_nexus.exceptions import Cancelled, Casualty
 # the tasks and the helpers
 from tests import tasks
 from tests.conftest import alive, children, wait_until
+from tests.patience import PATIENCE
 
 
-# generous, so a loaded machine does not fail a test; each test has a 60 s budget anyway
-PATIENCE = 30
 # unique names for the recruiters made here
 names = itertools.count()
 
@@ -66,7 +65,7 @@ def started(team, path, timeout=PATIENCE):
     """
     path = pathlib.Path(path)
     assert wait_until(
-        lambda: team.drive(until=path.exists, timeout=0.05), timeout=timeout, interval=0
+        lambda: team.waitUntil(condition=path.exists, timeout=0.05), timeout=timeout, interval=0
     ), f"{path} never appeared"
     return int(path.read_text())
 
@@ -124,8 +123,8 @@ staff = pyre_nexus.staff()(name="doomed.team", size=2, pipeline=1)
 # bring both crews up
 for future in [staff.submit(pid) for _ in range(2)]:
     future.result(timeout=30)
-staff.drive(
-    until=lambda: len(staff.crews) == 2 and all(c.state == c.active for c in staff.crews),
+staff.waitUntil(
+    condition=lambda: len(staff.crews) == 2 and all(c.accepting() for c in staff.crews),
     timeout=30,
 )
 pids = [crew.pid for crew in staff.crews]

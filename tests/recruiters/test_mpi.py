@@ -15,7 +15,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -24,6 +23,7 @@ from pyre_nexus.exceptions import Casualty, RecruitmentError
 
 # the drills
 from tests import tasks
+from tests.patience import PATIENCE
 from tests.recruiters import drill
 
 
@@ -38,6 +38,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 WHERE = """
 import json
 import pyre_nexus
+from tests.patience import PATIENCE
 from tests.recruiters import drill
 
 def whereami(seconds):
@@ -48,7 +49,7 @@ def whereami(seconds):
 team = pyre_nexus.staff()(name="drill")
 seen = set()
 for _ in range(20):
-    seen.update(team.map(whereami, [0.05] * (4 * team.size), timeout=drill.PATIENCE))
+    seen.update(team.map(whereami, [0.05] * (4 * team.size), timeout=PATIENCE))
     if len(seen) >= team.size:
         break
 drill.thousand(team)
@@ -94,28 +95,6 @@ def settings(mpi, monkeypatch, remote=False, **traits):
     return found
 
 
-def options(settings):
-    """
-    The recruiter {settings} as command line options of the drill's team
-    """
-    words = ["--drill.recruiter=mpi"]
-    for name, value in settings.items():
-        value = ",".join(value) if isinstance(value, list) else value
-        words.append(f"--drill.recruiter.{name}={value}")
-    return words
-
-
-def poll(staff, condition, timeout=drill.PATIENCE):
-    """
-    Drive the event loop of {staff} until {condition}, which no event of the team brings about,
-    holds; give up after {timeout} seconds
-    """
-    expiration = time.monotonic() + timeout
-    while not condition() and time.monotonic() < expiration:
-        staff.drive(until=condition, timeout=0.1)
-    return condition()
-
-
 def test_thousand(make_team, mpi, monkeypatch):
     """
     A thousand tasks on the ranks of an MPI job
@@ -134,7 +113,7 @@ def test_orphans(mpi, monkeypatch):
     """
     No rank outlives its SIGKILLed team
     """
-    drill.orphans(options=options(settings(mpi, monkeypatch)))
+    drill.orphans(options=drill.options("mpi", settings(mpi, monkeypatch)))
 
 
 def test_kill_spares_the_job(make_team, mpi, monkeypatch, tmp_path):
@@ -143,28 +122,7 @@ def test_kill_spares_the_job(make_team, mpi, monkeypatch, tmp_path):
     rank of its job finishes its task, although the launchers end a job when one of its
     processes is killed (MPICH) or fails (OpenMPI)
     """
-    staff = drill.team(make_team, MPI, **settings(mpi, monkeypatch))
-    # the team recruits as its work grows, a crew at a time; ask for both at once, as after
-    # the loss of several crews, so they are the ranks of one job
-    staff.crews.extend(staff.recruiter.recruit(team=staff, count=2))
-    assert len({crew.notes for crew in staff.crews}) == 1
-    # a task for each crew
-    marks = [tmp_path / "kept", tmp_path / "doomed"]
-    kept = staff.submit(tasks.announce, marks[0], 4, "kept")
-    doomed = staff.submit(tasks.announce, marks[1], 60)
-    try:
-        # both running, on different crews
-        assert poll(staff, lambda: all(mark.exists() for mark in marks))
-        assert marks[0].read_text() != marks[1].read_text()
-        # cancel one
-        assert doomed.cancel()
-        # and the other finishes
-        assert kept.result(timeout=drill.PATIENCE) == "kept"
-    # whatever happens, the long one does not hold up the team's shutdown
-    finally:
-        doomed.cancel()
-    # and the team goes on
-    assert list(staff.map(tasks.echo, range(20), timeout=drill.PATIENCE)) == list(range(20))
+    drill.spare(drill.team(make_team, MPI, **settings(mpi, monkeypatch)), tmp_path)
 
 
 def test_hosts(mpi, monkeypatch, hosts):
@@ -172,13 +130,13 @@ def test_hosts(mpi, monkeypatch, hosts):
     A team on h1 whose ranks run on h2 and h3: every task reports the host of its rank
     """
     # the team's settings: ranks on h2 and h3, one slot each
-    words = options(settings(mpi, monkeypatch, remote=True, hosts=["h2", "h3"]))
+    words = drill.options("mpi", settings(mpi, monkeypatch, remote=True, hosts=["h2", "h3"]))
     # run it on h1
     team = subprocess.run(
         [*hosts.run("h1"), sys.executable, "-c", WHERE, "--drill.size=2", *words],
         cwd=ROOT,
         stdout=subprocess.PIPE,
-        timeout=2 * drill.PATIENCE,
+        timeout=2 * PATIENCE,
     )
     assert team.returncode == 0
     report = json.loads(team.stdout.decode().strip().splitlines()[-1])
@@ -194,7 +152,7 @@ def test_hosts_orphans(mpi, monkeypatch, hosts, tmp_path):
     hostfile = tmp_path / "hosts"
     hostfile.write_text("h2\nh3\n")
     # the team on h1
-    words = options(settings(mpi, monkeypatch, remote=True, hostfile=str(hostfile)))
+    words = drill.options("mpi", settings(mpi, monkeypatch, remote=True, hostfile=str(hostfile)))
     news = drill.orphans(options=words, size=2, prefix=hosts.run("h1"))
     # its workers were on the other hosts
     assert len(news["pids"]) == 2
@@ -209,7 +167,7 @@ def test_default_launcher(make_team, openmpi, monkeypatch):
         monkeypatch.setenv(name, value)
     # no launcher
     staff = drill.team(make_team, MPI, size=1)
-    assert staff.submit(tasks.echo, 5).result(timeout=drill.PATIENCE) == 5
+    assert staff.submit(tasks.echo, 5).result(timeout=PATIENCE) == 5
     # it used the one on the PATH
     assert os.path.realpath(staff.recruiter.locate()) == os.path.realpath(shutil.which("mpirun"))
 
@@ -219,7 +177,7 @@ def test_bad_launcher(make_team):
     A launcher that does not exist is a recruitment error that names it
     """
     staff = drill.team(make_team, MPI, size=1, launcher="/nonexistent/mpirun")
-    error = staff.submit(tasks.noop).exception(timeout=drill.PATIENCE)
+    error = staff.submit(tasks.noop).exception(timeout=PATIENCE)
     assert isinstance(error, RecruitmentError)
     assert "/nonexistent/mpirun" in str(error)
 
@@ -229,7 +187,7 @@ def test_not_mpi(make_team):
     A launcher that is neither OpenMPI's nor a hydra is a recruitment error that names it
     """
     staff = drill.team(make_team, MPI, size=1, launcher="/bin/echo")
-    error = staff.submit(tasks.noop).exception(timeout=drill.PATIENCE)
+    error = staff.submit(tasks.noop).exception(timeout=PATIENCE)
     assert isinstance(error, RecruitmentError)
     assert "'/bin/echo' is neither" in str(error)
 
@@ -244,7 +202,7 @@ def test_never_connects(make_team, mpi, monkeypatch, tmp_path):
     fake.chmod(0o755)
     traits = settings(mpi, monkeypatch, python=str(fake), timeout="3*s")
     staff = drill.team(make_team, MPI, size=1, **traits)
-    error = staff.submit(tasks.noop).exception(timeout=drill.PATIENCE)
+    error = staff.submit(tasks.noop).exception(timeout=PATIENCE)
     assert isinstance(error, RecruitmentError)
     assert "no worker registered within 3 s" in str(error)
     assert f"`{mpi.launch[0]} " in str(error) and str(fake) in str(error)
@@ -255,11 +213,7 @@ def test_busy_rank_is_not_lost(make_team, mpi, monkeypatch):
     A rank whose task holds the interpreter lock for five heartbeats, so it cannot beat, is
     vouched for by the supervisor beside it, through the launcher's stderr: at work, not lost
     """
-    staff = drill.team(make_team, MPI, size=1, **settings(mpi, monkeypatch, heartbeat="1*s"))
-    assert staff.submit(tasks.stubborn, 5, 42).result(timeout=drill.PATIENCE) == 42
-    assert staff.metrics()["outcomes"]["casualties"] == 0
-    (crew,) = staff.crews
-    assert staff.submit(tasks.pid).result(timeout=drill.PATIENCE) == crew.pid
+    drill.busy(drill.team(make_team, MPI, size=1, **settings(mpi, monkeypatch, heartbeat="1*s")))
 
 
 def test_casualty_status(make_team, mpi, monkeypatch):
@@ -268,7 +222,7 @@ def test_casualty_status(make_team, mpi, monkeypatch):
     of the launcher
     """
     staff = drill.team(make_team, MPI, size=1, **settings(mpi, monkeypatch))
-    error = staff.submit(tasks.leave, 3).exception(timeout=drill.PATIENCE)
+    error = staff.submit(tasks.leave, 3).exception(timeout=PATIENCE)
     assert isinstance(error, Casualty)
     assert "status is unknown" in str(error)
 
@@ -280,7 +234,7 @@ def test_short_name():
     """
     # a team after pyre's mpi package
     script = "import mpi, pyre_nexus; pyre_nexus.staff()(name='t').recruiter = 'mpi'"
-    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, timeout=drill.PATIENCE)
+    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, timeout=PATIENCE)
     assert run.returncode == 0, run.stdout.decode()[-300:]
 
 

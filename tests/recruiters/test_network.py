@@ -30,6 +30,7 @@ from pyre_nexus.exceptions import Casualty
 from tests import tasks
 from tests.conftest import wait_until
 from tests.infra import _need
+from tests.patience import PATIENCE
 from tests.recruiters import drill
 from tests.recruiters.test_ssh import remote
 
@@ -108,9 +109,9 @@ def whole(staff):
     assert sorted(crew["host"] for crew in crews) == ["h1", "h2", "h3"], crews
     # the team's worker shells, wherever they run, are as many: the old one on h2 is gone
     port = staff.recruiter.gate.address.port
-    assert wait_until(lambda: len(drill.workers(port)) == staff.size, timeout=drill.PATIENCE), drill.workers(port)
+    assert wait_until(lambda: len(drill.workers(port)) == staff.size, timeout=PATIENCE), drill.workers(port)
     # and the work goes on
-    assert list(staff.map(tasks.echo, range(100), timeout=drill.PATIENCE)) == list(range(100))
+    assert list(staff.map(tasks.echo, range(100), timeout=PATIENCE)) == list(range(100))
 
 
 def test_lossy_link(make_team, hosts, lossy):
@@ -123,7 +124,7 @@ def test_lossy_link(make_team, hosts, lossy):
     before = tally(staff)
     with lossy("h2", 20):
         futures = [staff.submit(tasks.nap, 0.01, index) for index in range(300)]
-        assert staff.drive(until=lambda: all(future.done() for future in futures), timeout=drill.PATIENCE)
+        assert staff.waitUntil(condition=lambda: all(future.done() for future in futures), timeout=PATIENCE)
         during = tally(staff)
     # each task has its own result, unless its crew really went silent for three heartbeats
     # (TCP gave up retransmitting), which makes it a casualty, as the team promises
@@ -155,27 +156,27 @@ def test_dead_link(make_team, hosts, lossy):
     futures = [staff.submit(tasks.nap, 0.2, index) for index in range(90)]
     # a task running on h2
     on = lambda host: [f for f in futures if f.running() and f.crew is not None and f.crew.host == host]
-    assert staff.drive(until=lambda: on("h2"), timeout=drill.PATIENCE)
+    assert staff.waitUntil(condition=lambda: on("h2"), timeout=PATIENCE)
     with lossy("h2", 100):
         # its crew is lost: by the heartbeat watchdog or the socket's keepalive, both set to
         # three heartbeats, long before the system's own timeouts (minutes), so within the
         # patience of the drill; how long it takes is measured by benchmarks/reliability.py
         victim = on("h2")[0]
         cut = time.monotonic()
-        assert staff.drive(until=victim.done, timeout=drill.PATIENCE)
+        assert staff.waitUntil(condition=victim.done, timeout=PATIENCE)
         elapsed = time.monotonic() - cut
         # keep the link dead a little longer, as a partition that heals late
-        staff.drive(until=lambda: False, timeout=HEARTBEAT)
+        staff.waitUntil(condition=lambda: False, timeout=HEARTBEAT)
     error = victim.exception()
     assert isinstance(error, Casualty) and "link failed" in str(error), repr(error)
     # the other tasks have their results
-    assert staff.drive(until=lambda: all(future.done() for future in futures), timeout=drill.PATIENCE)
+    assert staff.waitUntil(condition=lambda: all(future.done() for future in futures), timeout=PATIENCE)
     assert [future.result() for future in futures if future is not victim] == [
         index for index, future in enumerate(futures) if future is not victim
     ]
     print(f"dead link on h2: lost after {elapsed:.1f} s; {staff.metrics()['former crews']}")
     # the team is whole again, with a new crew on h2 and not the old one
-    assert staff.drive(until=lambda: len([c for c in staff.crews if c.state == c.active]) == 3, timeout=drill.PATIENCE)
+    assert staff.waitUntil(condition=lambda: len([c for c in staff.crews if c.accepting()]) == 3, timeout=PATIENCE)
     assert victim.crew is None and all(crew.pid != error.pid for crew in staff.crews)
     whole(staff)
 

@@ -11,7 +11,6 @@ The slurm recruiter, with the real srun of a single node Slurm on this host
 # externals
 import os
 import subprocess
-import time
 
 import pytest
 
@@ -20,6 +19,7 @@ from pyre_nexus.exceptions import Casualty, RecruitmentError
 
 # the drills
 from tests import tasks
+from tests.patience import PATIENCE
 from tests.recruiters import drill
 
 
@@ -42,28 +42,6 @@ def settings(cluster, **traits):
     return found
 
 
-def options(settings):
-    """
-    The recruiter {settings} as command line options of the drill's team
-    """
-    words = ["--drill.recruiter=slurm"]
-    for name, value in settings.items():
-        value = ",".join(value) if isinstance(value, list) else value
-        words.append(f"--drill.recruiter.{name}={value}")
-    return words
-
-
-def poll(staff, condition, timeout=drill.PATIENCE):
-    """
-    Drive the event loop of {staff} until {condition}, which no event of the team brings about,
-    holds; give up after {timeout} seconds
-    """
-    expiration = time.monotonic() + timeout
-    while not condition() and time.monotonic() < expiration:
-        staff.drive(until=condition, timeout=0.1)
-    return condition()
-
-
 def test_thousand(make_team, cluster):
     """
     A thousand tasks on the tasks of Slurm job steps
@@ -82,7 +60,7 @@ def test_orphans(cluster):
     """
     No Slurm task outlives its SIGKILLed team
     """
-    drill.orphans(options=options(settings(cluster)))
+    drill.orphans(options=drill.options("slurm", settings(cluster)))
 
 
 def test_allocation(make_team, cluster):
@@ -92,11 +70,11 @@ def test_allocation(make_team, cluster):
     """
     staff = drill.team(make_team, "slurm", size=1, **settings(cluster, nodes="1", time="7"))
     # what the job says about itself
-    job = staff.submit(lambda: os.environ["SLURM_JOB_ID"]).result(timeout=drill.PATIENCE)
+    job = staff.submit(lambda: os.environ["SLURM_JOB_ID"]).result(timeout=PATIENCE)
     squeue = os.path.join(os.path.dirname(cluster.sinfo), "squeue")
     found = subprocess.run(
         [squeue, "-h", "-j", job, "-o", "%D %P %l"],
-        capture_output=True, text=True, check=True, timeout=drill.PATIENCE,
+        capture_output=True, text=True, check=True, timeout=PATIENCE,
     )  # fmt: skip
     assert found.stdout.split() == ["1", cluster.partition, "7:00"]
 
@@ -106,28 +84,7 @@ def test_kill_spares_the_step(make_team, cluster, tmp_path):
     A crew the team kills, here for a cancellation, takes only its own task with it: the other
     task of its job step finishes its task
     """
-    staff = drill.team(make_team, "slurm", **settings(cluster))
-    # the team recruits as its work grows, a crew at a time; ask for both at once, as after
-    # the loss of several crews, so they are the tasks of one step
-    staff.crews.extend(staff.recruiter.recruit(team=staff, count=2))
-    assert len({crew.notes for crew in staff.crews}) == 1
-    # a task for each crew
-    marks = [tmp_path / "kept", tmp_path / "doomed"]
-    kept = staff.submit(tasks.announce, marks[0], 4, "kept")
-    doomed = staff.submit(tasks.announce, marks[1], 60)
-    try:
-        # both running, on different crews
-        assert poll(staff, lambda: all(mark.exists() for mark in marks))
-        assert marks[0].read_text() != marks[1].read_text()
-        # cancel one
-        assert doomed.cancel()
-        # and the other finishes
-        assert kept.result(timeout=drill.PATIENCE) == "kept"
-    # whatever happens, the long one does not hold up the team's shutdown
-    finally:
-        doomed.cancel()
-    # and the team goes on
-    assert list(staff.map(tasks.echo, range(20), timeout=drill.PATIENCE)) == list(range(20))
+    drill.spare(drill.team(make_team, "slurm", **settings(cluster)), tmp_path)
 
 
 def test_bad_srun(make_team, cluster):
@@ -135,7 +92,7 @@ def test_bad_srun(make_team, cluster):
     An srun that does not exist is a recruitment error that names it
     """
     staff = drill.team(make_team, "slurm", size=1, **settings(cluster, srun="/nonexistent/srun"))
-    error = staff.submit(tasks.noop).exception(timeout=drill.PATIENCE)
+    error = staff.submit(tasks.noop).exception(timeout=PATIENCE)
     assert isinstance(error, RecruitmentError)
     assert "/nonexistent/srun" in str(error)
 
@@ -145,7 +102,7 @@ def test_bad_partition(make_team, cluster):
     A partition Slurm does not have is a recruitment error with srun's own words
     """
     staff = drill.team(make_team, "slurm", size=1, **settings(cluster, partition="nowhere"))
-    error = staff.submit(tasks.noop).exception(timeout=drill.PATIENCE)
+    error = staff.submit(tasks.noop).exception(timeout=PATIENCE)
     assert isinstance(error, RecruitmentError)
     assert "--partition=nowhere" in str(error) and "invalid partition" in str(error)
 
@@ -159,7 +116,7 @@ def test_never_connects(make_team, cluster, tmp_path):
     fake.write_text("#!/bin/sh\nexec sleep 60\n")
     fake.chmod(0o755)
     staff = drill.team(make_team, "slurm", size=1, **settings(cluster, python=str(fake), timeout="3*s"))
-    error = staff.submit(tasks.noop).exception(timeout=drill.PATIENCE)
+    error = staff.submit(tasks.noop).exception(timeout=PATIENCE)
     assert isinstance(error, RecruitmentError)
     assert "no worker registered within 3 s" in str(error)
     assert f"`{cluster.srun} " in str(error) and str(fake) in str(error)
@@ -170,11 +127,7 @@ def test_busy_task_is_not_lost(make_team, cluster):
     A Slurm task whose work holds the interpreter lock for five heartbeats, so it cannot beat,
     is vouched for by the supervisor beside it, through srun's stderr: at work, not lost
     """
-    staff = drill.team(make_team, "slurm", size=1, **settings(cluster, heartbeat="1*s"))
-    assert staff.submit(tasks.stubborn, 5, 42).result(timeout=drill.PATIENCE) == 42
-    assert staff.metrics()["outcomes"]["casualties"] == 0
-    (crew,) = staff.crews
-    assert staff.submit(tasks.pid).result(timeout=drill.PATIENCE) == crew.pid
+    drill.busy(drill.team(make_team, "slurm", size=1, **settings(cluster, heartbeat="1*s")))
 
 
 def test_casualty_status(make_team, cluster):
@@ -183,7 +136,7 @@ def test_casualty_status(make_team, cluster):
     of srun
     """
     staff = drill.team(make_team, "slurm", size=1, **settings(cluster))
-    error = staff.submit(tasks.leave, 3).exception(timeout=drill.PATIENCE)
+    error = staff.submit(tasks.leave, 3).exception(timeout=PATIENCE)
     assert isinstance(error, Casualty)
     assert "status is unknown" in str(error)
 

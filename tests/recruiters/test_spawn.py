@@ -22,6 +22,7 @@ from pyre_nexus.exceptions import Casualty, RecruitmentError
 
 # the drills
 from tests import tasks
+from tests.patience import PATIENCE
 from tests.recruiters import drill
 
 
@@ -61,9 +62,9 @@ def test_closures(make_team):
     """
     staff = drill.team(make_team, "spawn", size=1)
     offset = 5
-    assert staff.submit(lambda x: x + offset, 1).result(timeout=drill.PATIENCE) == 6
+    assert staff.submit(lambda x: x + offset, 1).result(timeout=PATIENCE) == 6
     # and the worker is not the team
-    assert staff.submit(os.getpid).result(timeout=drill.PATIENCE) != os.getpid()
+    assert staff.submit(os.getpid).result(timeout=PATIENCE) != os.getpid()
 
 
 def test_bad_python(make_team):
@@ -71,7 +72,7 @@ def test_bad_python(make_team):
     An interpreter that does not exist is a recruitment error that names it
     """
     staff = drill.team(make_team, "spawn", size=1, python="/nonexistent/python3")
-    error = staff.submit(os.getpid).exception(timeout=drill.PATIENCE)
+    error = staff.submit(os.getpid).exception(timeout=PATIENCE)
     assert isinstance(error, RecruitmentError)
     assert "/nonexistent/python3" in str(error)
 
@@ -86,7 +87,7 @@ def test_broken_python(make_team, tmp_path):
     fake.write_text("#!/bin/sh\necho 'no module named pyre_nexus here' >&2\nexit 1\n")
     fake.chmod(0o755)
     staff = drill.team(make_team, "spawn", size=1, python=str(fake))
-    error = staff.submit(os.getpid).exception(timeout=drill.PATIENCE)
+    error = staff.submit(os.getpid).exception(timeout=PATIENCE)
     assert isinstance(error, RecruitmentError)
     assert "no module named pyre_nexus here" in str(error)
 
@@ -108,7 +109,7 @@ def test_launcher_speaks_utf8(make_team, capfd, tmp_path):
     )
     fake.chmod(0o755)
     staff = drill.team(make_team, "spawn", size=1, python=str(fake))
-    error = staff.submit(os.getpid).exception(timeout=drill.PATIENCE)
+    error = staff.submit(os.getpid).exception(timeout=PATIENCE)
     assert isinstance(error, RecruitmentError)
     assert "€ 🐍" in str(error)
     assert "€ 🐍\n" in capfd.readouterr().err
@@ -147,12 +148,12 @@ def test_frozen_worker(make_team):
     staff = drill.team(make_team, "spawn", size=1, heartbeat="1*s")
     # a long task, running
     nap = staff.submit(tasks.nap, 600)
-    assert staff.drive(until=nap.running, timeout=drill.PATIENCE)
+    assert staff.waitUntil(condition=nap.running, timeout=PATIENCE)
     # freeze its worker
     (crew,) = staff.crews
     os.kill(crew.pid, signal.SIGSTOP)
     try:
-        error = nap.exception(timeout=drill.PATIENCE)
+        error = nap.exception(timeout=PATIENCE)
     finally:
         # a stopped process still takes SIGKILL, which the team sends; this is for a failure
         try:
@@ -162,7 +163,7 @@ def test_frozen_worker(make_team):
     assert isinstance(error, Casualty), repr(error)
     assert "no heartbeat" in str(error)
     # the team goes on, on a new crew
-    assert staff.submit(tasks.echo, 7).result(timeout=drill.PATIENCE) == 7
+    assert staff.submit(tasks.echo, 7).result(timeout=PATIENCE) == 7
 
 
 def test_busy_worker_is_not_lost(make_team):
@@ -170,5 +171,5 @@ def test_busy_worker_is_not_lost(make_team):
     A worker busy with a task longer than many heartbeats keeps beating, and is not lost
     """
     staff = drill.team(make_team, "spawn", size=1, heartbeat="1*s")
-    assert staff.submit(spin, 5.0).result(timeout=drill.PATIENCE) is None
+    assert staff.submit(spin, 5.0).result(timeout=PATIENCE) is None
     assert staff.metrics()["outcomes"]["casualties"] == 0

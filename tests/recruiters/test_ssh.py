@@ -20,6 +20,7 @@ from pyre_nexus.exceptions import Casualty, RecruitmentError
 
 # the drills
 from tests import tasks
+from tests.patience import PATIENCE
 from tests.recruiters import drill
 
 
@@ -49,17 +50,6 @@ def remote(hosts, names, **traits):
     return settings
 
 
-def options(settings):
-    """
-    The recruiter {settings} as command line options of the drill's team
-    """
-    words = ["--drill.recruiter=ssh"]
-    for name, value in settings.items():
-        value = ",".join(value) if isinstance(value, list) else value
-        words.append(f"--drill.recruiter.{name}={value}")
-    return words
-
-
 def test_thousand(make_team, sshd):
     """
     A thousand tasks on crews behind the local sshd
@@ -78,7 +68,7 @@ def test_orphans(sshd):
     """
     No worker outlives its SIGKILLed team
     """
-    drill.orphans(options=options(local(sshd)))
+    drill.orphans(options=drill.options("ssh", local(sshd)))
 
 
 def test_hosts(make_team, hosts):
@@ -96,7 +86,7 @@ def test_hosts_orphans(hosts):
     """
     No worker on any host outlives its SIGKILLed team
     """
-    drill.orphans(options=options(remote(hosts, ["h1:1", "h2:1", "h3:1"])), size=3)
+    drill.orphans(options=drill.options("ssh", remote(hosts, ["h1:1", "h2:1", "h3:1"])), size=3)
 
 
 def test_unknown_host(make_team, sshd):
@@ -104,7 +94,7 @@ def test_unknown_host(make_team, sshd):
     A host ssh cannot find is a recruitment error with ssh's own words
     """
     staff = drill.team(make_team, "ssh", size=1, **local(sshd, hosts=["nowhere.invalid"]))
-    error = staff.submit(tasks.noop).exception(timeout=drill.PATIENCE)
+    error = staff.submit(tasks.noop).exception(timeout=PATIENCE)
     assert isinstance(error, RecruitmentError)
     assert "nowhere.invalid" in str(error)
 
@@ -114,7 +104,7 @@ def test_bad_python(make_team, sshd):
     A remote interpreter that does not exist is a recruitment error that names it
     """
     staff = drill.team(make_team, "ssh", size=1, **local(sshd, python="/nonexistent/python3"))
-    error = staff.submit(tasks.noop).exception(timeout=drill.PATIENCE)
+    error = staff.submit(tasks.noop).exception(timeout=PATIENCE)
     assert isinstance(error, RecruitmentError)
     assert "/nonexistent/python3" in str(error)
 
@@ -129,14 +119,14 @@ def test_partition(make_team, hosts):
     assert drill.hosts(staff, {"h2", "h3"}) == {"h2", "h3"}
     # a long task on each
     naps = [staff.submit(tasks.nap, 600) for _ in range(2)]
-    assert staff.drive(until=lambda: all(future.running() for future in naps), timeout=drill.PATIENCE)
+    assert staff.waitUntil(condition=lambda: all(future.running() for future in naps), timeout=PATIENCE)
     # cut h2 off, and no more hosts to replace it
     staff.recruiter.hosts = ["h3:1"]
     link = ["ip", "-n", hosts.namespaces["h1"].replace("h1", "sw"), "link", "set", "p2"]
     subprocess.run([*link, "down"], check=True)
     try:
         # the task on h2 is a casualty, and the one on h3 runs on
-        done, running = staff.wait(naps, timeout=drill.PATIENCE, return_when=concurrent.futures.FIRST_COMPLETED)
+        done, running = staff.wait(naps, timeout=PATIENCE, return_when=concurrent.futures.FIRST_COMPLETED)
     finally:
         subprocess.run([*link, "up"], check=True)
         # the nap on h3 is cancelled, which kills its worker, so the team can go
@@ -147,7 +137,7 @@ def test_partition(make_team, hosts):
     assert isinstance(lost.exception(), Casualty), repr(lost.exception())
     assert "link failed" in str(lost.exception())
     # and the team goes on
-    assert staff.submit(tasks.hostname, 0).result(timeout=drill.PATIENCE) == "h3"
+    assert staff.submit(tasks.hostname, 0).result(timeout=PATIENCE) == "h3"
 
 
 def test_busy_remote_worker_is_not_lost(make_team, hosts):
@@ -156,12 +146,7 @@ def test_busy_remote_worker_is_not_lost(make_team, hosts):
     worker cannot beat, is vouched for by the supervisor of its worker shell over the ssh link:
     it is at work, not lost, and goes on
     """
-    staff = drill.team(make_team, "ssh", size=1, **remote(hosts, ["h2:1"], heartbeat="1*s"))
-    assert staff.submit(tasks.stubborn, 5, 42).result(timeout=drill.PATIENCE) == 42
-    assert staff.metrics()["outcomes"]["casualties"] == 0
-    # the same crew carries on
-    (crew,) = staff.crews
-    assert staff.submit(tasks.pid).result(timeout=drill.PATIENCE) == crew.pid
+    drill.busy(drill.team(make_team, "ssh", size=1, **remote(hosts, ["h2:1"], heartbeat="1*s")))
 
 
 def test_frozen_host(make_team, hosts):
@@ -174,7 +159,7 @@ def test_frozen_host(make_team, hosts):
     assert drill.hosts(staff, {"h2", "h3"}) == {"h2", "h3"}
     # a long task on each
     naps = [staff.submit(tasks.nap, 600) for _ in range(2)]
-    assert staff.drive(until=lambda: all(future.running() for future in naps), timeout=drill.PATIENCE)
+    assert staff.waitUntil(condition=lambda: all(future.running() for future in naps), timeout=PATIENCE)
     # freeze h2: its sshd and its worker; and no more hosts to replace it
     staff.recruiter.hosts = ["h3:1"]
     (worker,) = [crew.pid for crew in staff.crews if crew.host == "h2"]
@@ -183,7 +168,7 @@ def test_frozen_host(make_team, hosts):
     for pid in frozen:
         os.kill(pid, signal.SIGSTOP)
     try:
-        done, running = staff.wait(naps, timeout=drill.PATIENCE, return_when=concurrent.futures.FIRST_COMPLETED)
+        done, running = staff.wait(naps, timeout=PATIENCE, return_when=concurrent.futures.FIRST_COMPLETED)
     finally:
         for pid in frozen:
             try:
@@ -197,4 +182,4 @@ def test_frozen_host(make_team, hosts):
     assert isinstance(lost.exception(), Casualty), repr(lost.exception())
     assert "no heartbeat" in str(lost.exception())
     # and the team goes on
-    assert staff.submit(tasks.hostname, 0).result(timeout=drill.PATIENCE) == "h3"
+    assert staff.submit(tasks.hostname, 0).result(timeout=PATIENCE) == "h3"

@@ -32,6 +32,7 @@ import pytest
 # the tasks and the helpers
 from tests import tasks
 from tests.conftest import alive, wait_until
+from tests.patience import PATIENCE
 from tests.recruiters import drill
 
 
@@ -112,7 +113,7 @@ def doomed(tmp_path):
         team.stdout.close()
         # and its crews, each holding the lock, with a sleeper
         assert supervisor, said.read_text()
-        assert wait_until(lambda: len(held(folder)) == size, timeout=drill.PATIENCE), said.read_text()
+        assert wait_until(lambda: len(held(folder)) == size, timeout=PATIENCE), said.read_text()
         return team, supervisor, held(folder)
 
     # hand over the factory
@@ -136,7 +137,7 @@ def kill(team, everything):
     # kill the team
     os.kill(team.pid, signal.SIGKILL)
     start = time.monotonic()
-    assert team.wait(timeout=drill.PATIENCE) == -signal.SIGKILL
+    assert team.wait(timeout=PATIENCE) == -signal.SIGKILL
     # and watch the rest go
     gone = wait_until(lambda: not any(alive(pid) for pid in everything), timeout=BOUND, interval=0.001)
     elapsed = time.monotonic() - start
@@ -257,7 +258,7 @@ def test_team_killed_while_tasks_hold_the_lock(doomed, recruiter):
     everything = [*crews, *crews.values(), supervisor]
     assert all(alive(pid) for pid in everything)
     # the supervisor watches the crews; a spawned crew is the launcher process itself
-    assert wait_until(lambda: set(crews) <= watched(supervisor), timeout=drill.PATIENCE)
+    assert wait_until(lambda: set(crews) <= watched(supervisor), timeout=PATIENCE)
     # kill the team
     elapsed = kill(team, everything)
     print(f"{recruiter}: the crews and their processes were gone {1e3 * elapsed:.1f} ms after the team's SIGKILL")
@@ -274,10 +275,10 @@ def test_remote_shells_end_with_the_team(doomed, tmp_path):
     team, supervisor, crews = doomed("ssh", size=3, ssh=client(tmp_path), hosts=["one:1", "two:2"])
     # the shells, and the supervisors beside them, which a shell of several crews starts once
     # it has forked them, so perhaps after they took their tasks
-    assert wait_until(lambda: len(remote(crews)[1]) == 2, timeout=drill.PATIENCE), remote(crews)
+    assert wait_until(lambda: len(remote(crews)[1]) == 2, timeout=PATIENCE), remote(crews)
     shells, beside = remote(crews)
     assert len(shells) == 2
-    assert wait_until(lambda: set(crews) <= set().union(*map(watched, beside)), timeout=drill.PATIENCE)
+    assert wait_until(lambda: set(crews) <= set().union(*map(watched, beside)), timeout=PATIENCE)
     # kill the team
     everything = [*crews, *crews.values(), *shells, *beside, supervisor]
     assert all(alive(pid) for pid in everything)
@@ -299,12 +300,12 @@ def test_remote_shells_leave_nothing(make_team, tmp_path):
     staff.bury = lambda crew, status: (statuses.append(status), bury(crew=crew, status=status))[1]
     # work, with every crew
     staff.crews.extend(staff.recruiter.recruit(team=staff, count=3))
-    assert list(staff.map(tasks.nap, [0.1] * 12, range(12), timeout=drill.PATIENCE)) == list(range(12))
+    assert list(staff.map(tasks.nap, [0.1] * 12, range(12), timeout=PATIENCE)) == list(range(12))
     shells, beside = remote(workers(staff))
     assert len(shells) == 2 and len(beside) == 2
     # shut down
     staff.shutdown(wait=True)
-    assert wait_until(lambda: not any(alive(pid) for pid in [*shells, *beside]), timeout=drill.PATIENCE)
+    assert wait_until(lambda: not any(alive(pid) for pid in [*shells, *beside]), timeout=PATIENCE)
     # the shell that hosted its crew itself speaks for it: it left with status 0; the other hosted two
     assert sorted(statuses, key=str) == [0, None, None]
 
@@ -317,12 +318,7 @@ def test_slow_pickling_is_not_lost(make_team):
     result is at work, not lost: the task has its result, nobody is a casualty, and the crew
     goes on
     """
-    staff = drill.team(make_team, "spawn", size=1, heartbeat="1*s")
-    assert staff.submit(tasks.stubborn, 5, 42).result(timeout=drill.PATIENCE) == 42
-    assert staff.metrics()["outcomes"]["casualties"] == 0
-    # the same crew carries on
-    (crew,) = staff.crews
-    assert staff.submit(tasks.pid).result(timeout=drill.PATIENCE) == crew.pid
+    drill.busy(drill.team(make_team, "spawn", size=1, heartbeat="1*s"))
 
 
 # the supervisor itself
@@ -343,14 +339,14 @@ def test_supervisor_watches_the_crews_and_leaves_with_the_team(make_team, recrui
     supervisor = staff.supervisor.pid
     assert alive(supervisor) and session(supervisor) == supervisor
     # it watches every crew; a spawned crew is the launcher process
-    assert [future.result(timeout=drill.PATIENCE) for future in futures] == list(range(4))
+    assert [future.result(timeout=PATIENCE) for future in futures] == list(range(4))
     assert len(workers(staff)) == 2
-    assert wait_until(lambda: watched(supervisor) - {os.getpid()} == workers(staff), timeout=drill.PATIENCE)
+    assert wait_until(lambda: watched(supervisor) - {os.getpid()} == workers(staff), timeout=PATIENCE)
     # a crew that dies is let go
     doomed = staff.submit(tasks.leave, 3)
-    assert doomed.exception(timeout=drill.PATIENCE) is not None
-    assert staff.submit(tasks.echo, 7).result(timeout=drill.PATIENCE) == 7
-    assert wait_until(lambda: watched(supervisor) - {os.getpid()} == workers(staff), timeout=drill.PATIENCE)
+    assert doomed.exception(timeout=PATIENCE) is not None
+    assert staff.submit(tasks.echo, 7).result(timeout=PATIENCE) == 7
+    assert wait_until(lambda: watched(supervisor) - {os.getpid()} == workers(staff), timeout=PATIENCE)
     # shut down, and it is gone, not even a zombie, as is everything else
     staff.shutdown(wait=True)
     assert staff.supervisor.pid is None
@@ -365,15 +361,15 @@ def test_killed_supervisor_is_replaced(make_team):
     crews the old one watched, as well as the new
     """
     staff = make_team(size=2)
-    assert list(staff.map(tasks.nap, [0.2] * 4, range(4), timeout=drill.PATIENCE)) == list(range(4))
+    assert list(staff.map(tasks.nap, [0.2] * 4, range(4), timeout=PATIENCE)) == list(range(4))
     old = staff.supervisor.pid
     os.kill(old, signal.SIGKILL)
     # a crew that dies is replaced, which is a recruitment
-    assert staff.submit(tasks.leave, 3).exception(timeout=drill.PATIENCE) is not None
-    assert list(staff.map(tasks.echo, range(10), timeout=drill.PATIENCE)) == list(range(10))
+    assert staff.submit(tasks.leave, 3).exception(timeout=PATIENCE) is not None
+    assert list(staff.map(tasks.echo, range(10), timeout=PATIENCE)) == list(range(10))
     new = staff.supervisor.pid
     assert new != old and alive(new) and not os.path.exists(f"/proc/{old}")
-    assert wait_until(lambda: watched(new) - {os.getpid()} == workers(staff), timeout=drill.PATIENCE)
+    assert wait_until(lambda: watched(new) - {os.getpid()} == workers(staff), timeout=PATIENCE)
 
 
 @pytest.mark.timeout(60)

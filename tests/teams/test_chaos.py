@@ -388,7 +388,7 @@ def chaos(
         """
         if roster is not None:
             with open(f"{roster}.part", "w") as stream:
-                stream.write(" ".join(str(crew.pid) for crew in staff.crews if crew.state == crew.active))
+                stream.write(" ".join(str(crew.pid) for crew in staff.crews if crew.accepting()))
             os.replace(f"{roster}.part", roster)
         now = time.monotonic()
         for future in list(targets):
@@ -434,7 +434,7 @@ def chaos(
             if not more and not outstanding:
                 break
             # work
-            staff.drive(until=lambda: len(outstanding) <= (window // 2 if more else 0), timeout=1.0)
+            staff.waitUntil(condition=lambda: len(outstanding) <= (window // 2 if more else 0), timeout=1.0)
             # report
             now = time.monotonic()
             if progress is not None and now - told > 5:
@@ -455,7 +455,7 @@ def chaos(
                 stuck = [f for _, _, f in outstanding.values()]
                 problems.append(
                     f"no progress for {patience} s: {len(stuck)} tasks unfinished, e.g. {stuck[:5]}; "
-                    f"crews: {[(str(c), c.state, len(c.inflight)) for c in staff.crews]}, "
+                    f"crews: {[(str(c), c.state, c.load()) for c in staff.crews]}, "
                     f"queue: {len(staff.queue)}"
                 )
                 break
@@ -613,7 +613,7 @@ def test_failed_recruitments_do_not_strand_the_queue(make_team, tmp_path):
         "staff", size=2, initializer=tasks.chaos_setup, initargs=(str(tmp_path / "setups"), (2, 3))
     )
     long = staff.options(deadline=1.0).submit(tasks.nap, 5, "long")
-    assert staff.drive(until=long.running, timeout=30)
+    assert staff.waitUntil(condition=long.running, timeout=30)
     quick = [staff.submit(tasks.echo, i) for i in range(4)]
     assert isinstance(long.exception(timeout=30), exceptions.DeadlineExceeded)
     # the quick ones must get an outcome; today the loop runs out of work with them queued

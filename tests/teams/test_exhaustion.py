@@ -34,15 +34,14 @@ import pytest
 
 # the package
 from pyre_nexus import exceptions
-from pyre_nexus.recruiters.Fork import Fork
+from pyre_nexus.recruiters.Process import Process
 
 # the tasks and the helpers
 from tests import tasks
-from tests.conftest import alive, wait_until
+from tests.conftest import alive, end, wait_until
+from tests.patience import PATIENCE
 
 
-# how long any single outcome may take on a loaded machine
-PATIENCE = 30
 # the repository, where team scripts run so they find the test tasks
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # how much more than the team maps now a crew may map: a forked crew starts with what the team
@@ -58,7 +57,7 @@ def capped(make_team, recruiter, size=1):
     staff = make_team("staff", size=size)
     staff.recruiter = recruiter
     staff.recruiter.cgroups = "off"
-    staff.recruiter.memory = Fork.mapped() + HEADROOM
+    staff.recruiter.memory = Process.mapped() + HEADROOM
     return staff, staff.recruiter.memory
 
 
@@ -255,21 +254,16 @@ def brood(make_team, tmp_path, recruiter, how):
         future = staff.submit(tasks.exhaust_brood, str(folder), 60)
     # drive the loop in short steps until the whole family has announced itself
     up = lambda: all((folder / name).exists() for name in FAMILY)
-    assert wait_until(lambda: staff.drive(until=up, timeout=0.05), timeout=PATIENCE, interval=0), (
+    assert wait_until(lambda: staff.waitUntil(condition=up, timeout=0.05), timeout=PATIENCE, interval=0), (
         f"the family did not come up: {sorted(os.listdir(folder))}"
     )
     family = {name: int((folder / name).read_text()) for name in FAMILY}
     # the task is still running
     assert not future.done()
     # end it
-    if how == "deadline":
-        assert isinstance(future.exception(timeout=PATIENCE), exceptions.DeadlineExceeded)
-    else:
-        assert future.cancel()
-        with pytest.raises(exceptions.Cancelled):
-            future.result(timeout=PATIENCE)
+    end(future, how)
     # and let the crew's death play out
-    assert staff.drive(until=lambda: not staff.crews or all(c.state == c.active for c in staff.crews), timeout=PATIENCE)
+    assert staff.waitUntil(condition=lambda: not staff.crews or all(c.accepting() for c in staff.crews), timeout=PATIENCE)
     return family
 
 

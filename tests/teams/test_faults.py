@@ -30,10 +30,7 @@ from pyre_nexus import exceptions
 # the test tasks and helpers
 from tests import tasks
 from tests.conftest import alive, together, wait_until, warm
-
-
-# how long any single outcome may take before the test calls it a hang
-PATIENCE = 30
+from tests.patience import PATIENCE
 
 
 # the teams of these tests may be left in a bad way by the faults they suffer
@@ -84,7 +81,7 @@ def make_team(make_team):
     for team in teams:
         try:
             team.shutdown(wait=False, cancel_futures=True)
-            if not team.drive(until=team.deserted, timeout=10):
+            if not team.waitUntil(condition=team.deserted, timeout=10):
                 problems.append(f"{team} did not shut down within 10 s")
         except Exception as error:
             problems.append(f"{team} shutdown raised {error!r}")
@@ -703,5 +700,5 @@ def test_requeued_task_is_not_running(make_team, tmp_path):
     path = tmp_path / "runs"
     future = staff.submit(tasks.fault_killer, str(path))
     # wait for the first death, after which the task waits for the replacement crew
-    assert staff.drive(until=lambda: path.exists() and future.running() is False, timeout=30)
+    assert staff.waitUntil(condition=lambda: path.exists() and future.running() is False, timeout=30)
     assert not future.done() or isinstance(future.exception(), exceptions.Casualty)

@@ -17,9 +17,8 @@ import textwrap
 
 # the helpers
 from tests import terminal
+from tests.patience import PATIENCE
 
-# generous, so a loaded machine does not fail a test
-PATIENCE = 60
 
 # a script that runs a map and a workplan on two crews; {progress} is the team's trait
 SCRIPT = textwrap.dedent(

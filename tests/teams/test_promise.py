@@ -23,11 +23,8 @@ from pyre_nexus import exceptions
 
 # the tasks
 from tests import tasks
+from tests.patience import PATIENCE
 from tests.recruiters import drill
-
-
-# generous, so a loaded machine does not fail a test
-PATIENCE = 30
 
 
 # helpers
@@ -295,7 +292,7 @@ def test_undeliverable_task_is_bounded(make_team, recruiter):
     receive it: it is charged like a task that kills its crews, its outcome names the limit, and
     the team does not recruit without end
     """
-    from pyre_nexus.recruiters.Fork import Fork
+    from pyre_nexus.recruiters.Process import Process
 
     # the limit on what a crew maps, as without cgroups, where a mapping counts before it is used
     staff = drill.team(make_team, recruiter, size=1, cgroups="off")
@@ -305,7 +302,7 @@ def test_undeliverable_task_is_bounded(make_team, recruiter):
     # a forked crew starts with what the team maps, the argument's shared copy included, and
     # then maps that copy again; a spawned one starts small
     if recruiter == "fork":
-        staff.recruiter.memory = Fork.mapped() + size + (256 << 20)
+        staff.recruiter.memory = Process.mapped() + size + (256 << 20)
     else:
         staff.recruiter.memory = size // 2
     future = staff.submit(tasks.nbytes, big)

@@ -24,10 +24,7 @@ from pyre_nexus.exceptions import ArgumentError, Cancelled, ConfigurationError, 
 # the tasks
 from tests import tasks
 from tests.conftest import alive, together, warm
-
-
-# generous, so a loaded machine does not fail a test; each test has a 60 s budget anyway
-PATIENCE = 30
+from tests.patience import PATIENCE
 
 
 # helpers
@@ -604,7 +601,7 @@ def waiters(staff, future):
         "wait": lambda timeout: staff.wait([future], timeout=timeout),
         "as_completed": lambda timeout: staff.as_completed([future], timeout=timeout),
         "map": lambda timeout: staff.map(tasks.echo, [1], timeout=timeout),
-        "drive": lambda timeout: staff.drive(until=future.done, timeout=timeout),
+        "drive": lambda timeout: staff.waitUntil(condition=future.done, timeout=timeout),
     }
 
 
@@ -712,7 +709,7 @@ def test_infinite_team_deadline_is_none(make_team):
         with pytest.raises(ConfigurationError) as info:
             staff.deadline = bad
         assert "deadline" in str(info.value) and "non-negative" in str(info.value)
-    assert staff.policy.patience is None
+    assert staff.policy.deadline is None
     assert staff.submit(tasks.nap, 0.2, "again").result() == "again"
 
 
@@ -814,7 +811,7 @@ def test_shutdown_cancel_futures(make_team, tmp_path, pipeline):
     # the running one finishes
     assert running.result(timeout=PATIENCE) == "finished"
     # and then the crews leave, which is what {shutdown(wait=True)} waits for
-    assert staff.drive(until=staff.deserted, timeout=10), f"crews left behind: {staff.crews}"
+    assert staff.waitUntil(condition=staff.deserted, timeout=10), f"crews left behind: {staff.crews}"
     # the cancelled tasks never ran
     assert not marker.exists()
 
