@@ -53,6 +53,8 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "none"
 autodoc_default_options = {"show-inheritance": True}
 autodoc_inherit_docstrings = False
+# the pages say where things live; a signature reads as its users write it, e.g. Staff(name)
+add_module_names = False
 
 # mermaid draws in the browser, so the build runs no program and needs no network
 mermaid_output_format = "raw"
@@ -61,8 +63,9 @@ mermaid_output_format = "raw"
 html_theme = "alabaster"
 html_title = f"pyre_nexus {release}"
 html_theme_options = {"description": "crews, teams and recruiters for pyre applications", "fixed_sidebar": True}
-# no static files of our own
-html_static_path = []
+# the style that keeps tables and code blocks inside the content column
+html_static_path = ["_static"]
+html_css_files = ["nexus.css"]
 
 
 # end of file

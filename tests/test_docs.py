@@ -66,16 +66,13 @@ def text(page):
     return html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
 
 
-# the tests
-@pytest.mark.timeout(600)
-def test_docs_build(tmp_path):
+def build(folder):
     """
-    Sphinx builds the documentation with warnings as errors: the generated pages read the
-    traits, the exceptions and the frames of the package, so a change there that the pages do
-    not follow fails here
+    Build the documentation as make docs does, with warnings as errors, into {folder}, its cache
+    included, so the tree is left alone; return the folder of the pages. Without sphinx and its
+    extensions, from the test extra, the test is skipped, or fails under CI
     """
-    # the build needs sphinx and its extensions, from the test extra; only a run outside CI
-    # may do without them
+    # the tools
     missing = [
         name for name in ("sphinx", "myst_parser", "sphinxcontrib.mermaid")
         if importlib.util.find_spec(name) is None
@@ -86,15 +83,28 @@ def test_docs_build(tmp_path):
             pytest.fail(reason)
         print(reason)
         pytest.skip(reason)
-    # build into a folder of the test, the cache included, so the tree is left alone
+    # the build
     command = [
         sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html",
-        "-d", str(tmp_path / "doctrees"), str(DOC), str(tmp_path / "html"),
+        "-d", str(folder / "doctrees"), str(DOC), str(folder / "html"),
     ]
     result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=540)
     assert result.returncode == 0, f"stdout:\n{result.stdout[-5000:]}\nstderr:\n{result.stderr}"
+    # all done
+    return folder / "html"
+
+
+# the tests
+@pytest.mark.timeout(600)
+def test_docs_build(tmp_path):
+    """
+    Sphinx builds the documentation with warnings as errors: the generated pages read the
+    traits, the exceptions and the frames of the package, so a change there that the pages do
+    not follow fails here
+    """
+    # build into a folder of the test
+    pages = build(tmp_path)
     # the pages are there, the generated ones with what they read from the package
-    pages = tmp_path / "html"
     for page in ("index", "tutorial", "configuration", "troubleshooting", "conversation", "api", "guide",
                  "design", "reliability", "recruiters", "recruiters/fork", "recruiters/slurm"):
         assert (pages / f"{page}.html").is_file(), page

@@ -10,8 +10,9 @@ A Sphinx extension that reads the pages that cannot go stale out of the package 
 - {nexus-traits}: the table of the configurable traits of a component, from the traits' own
   types, defaults and {doc} strings
 - {nexus-error}: an exception class of {pyre_nexus.exceptions}, with its docstring, its bases
-  and the message it carries, followed by what to do about it; the build fails if a class of
-  that module is left out of the pages
+  and the messages it carries in realistic cases, as the class renders them from the arguments
+  in {examples}, followed by what to do about it; the build fails if a class of that module is
+  left out of the pages, or has no example
 - {nexus-messages}: the reasons the package gives when it fails, read from its source: the
   text of every call that names a reason
 - {nexus-complaints}: what every trait that the package checks accepts, read from its source
@@ -27,28 +28,36 @@ import os
 import pathlib
 import re
 import sys
+import traceback
 
 # the documentation tools
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.errors import ExtensionError
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 
-# the framework, whose components keep their methods in behaviors
-import pyre
+# the framework, whose components and protocols keep their methods in behaviors
+import journal
+from pyre.components.Requirement import Requirement
 from pyre.traits.Behavior import Behavior
 
 # the package, and where its sources are
 import pyre_nexus
 import pyre_nexus.exceptions
+from pyre_nexus.teams.Team import Team
 
 source = pathlib.Path(pyre_nexus.__file__).resolve().parent
 
 # my journal
 logger = logging.getLogger(__name__)
 
+# where a name in code may break: after a dot, a slash, a double colon or an underscore that
+# ends a word, before a letter; so not inside a number, e.g. 0.5*s, nor after the first slash of
+# a path or in the dunder of __reduce__
+separators = re.compile(r"(?:(?<=\w[./])|(?<=\w::)|(?<=[A-Za-z0-9]_))(?=[A-Za-z])")
 # names in braces, as pyre's docstrings write them
 braced = re.compile(r"\{([^{}]+)\}")
 # what restructured text would read as markup in the rest of a docstring: emphasis in *args,
@@ -72,6 +81,127 @@ kinds = {
     "int": "int",
     "bool": "bool",
 }
+
+# what each exception of the package says in a realistic case, as the class it is raised as and
+# the arguments the package raises it with; the class renders the message, so the page shows
+# what a user reads
+examples = {
+    "NexusError": [
+        ("NexusError", dict(description="team crunchers: the event loop ran out of work with a caller waiting")),
+    ],
+    "RecoverableError": [
+        ("RecoverableError", dict(description="the license server lic1:27000 is busy")),
+    ],
+    "RemoteTraceback": [
+        (
+            "RemoteTraceback",
+            dict(
+                text=(
+                    "Traceback (most recent call last):\n"
+                    '  File "/home/ana/squares.py", line 17, in square\n'
+                    "    return n * n\n"
+                    "           ~~^~~\n"
+                    "TypeError: can't multiply sequence by non-int of type 'str'\n"
+                )
+            ),
+        ),
+    ],
+    "TaskAborted": [
+        ("TaskAborted", dict(kind="SystemExit", message="3")),
+        (
+            "TaskAborted",
+            dict(
+                kind="an exception",
+                message="that the team could not unpickle: TypeError: QuotaError.__init__() missing 1 "
+                "required positional argument: 'limit'",
+            ),
+        ),
+    ],
+    "Casualty": [
+        ("Casualty", dict(crew="crew 48213@ws1", pid=48213, status=-9, task="task 17 (simulate)")),
+        ("Casualty", dict(crew="crew 48213@ws1", pid=48213, status=-9, task="task 17 (simulate)", memory=2**31)),
+        (
+            "Casualty",
+            dict(crew="crew 5120@node7", pid=5120, status=255, task="task 40 (simulate)", link="no heartbeat for 15.2 s"),
+        ),
+    ],
+    "DeadlineExceeded": [
+        ("DeadlineExceeded", dict(task="task 3 (simulate)", deadline=30.0, crew="crew 48213@ws1", pid=48213)),
+    ],
+    "Cancelled": [
+        ("Cancelled", dict(reason="cancelled by the caller")),
+        ("Cancelled", dict(reason="team crunchers was shut down")),
+    ],
+    "UnpicklableTask": [
+        ("UnpicklableTask", dict(what="task 4 (load)", error="TypeError: cannot pickle '_io.TextIOWrapper' object")),
+    ],
+    "UnpicklableResult": [
+        ("UnpicklableResult", dict(what="the result of the task", error="TypeError: cannot pickle 'generator' object")),
+    ],
+    "FrameTooLarge": [
+        ("FrameTooLarge", dict(what="the report of task 9 (render)", size=104857907, limit=67108864)),
+    ],
+    "Mishandled": [
+        ("Mishandled", dict(what="the report of task 12 (simulate)", error="MemoryError")),
+    ],
+    "ConfigurationError": [
+        ("ConfigurationError", dict(component="crunchers", trait="size", value=-3, accepted="a positive number of crews")),
+    ],
+    "Misconfigured": [
+        (
+            "Misconfigured",
+            dict(
+                configurable="team squares.team",
+                errors=[
+                    "squares.team.size: bad value -3; expected a positive number of crews",
+                    "squares.team.sise: pyre_nexus.teams.staff has no trait 'sise'; did you mean 'size'? "
+                    "(set on the command line: --team.sise=3)",
+                ],
+            ),
+        ),
+    ],
+    "Unresolved": [
+        ("Unresolved", dict(protocol=Team, value="stafff")),
+    ],
+    "ArgumentError": [
+        (
+            "ArgumentError",
+            dict(
+                call="Staff.wait",
+                argument="timeout",
+                value=-1,
+                accepted="None or inf to wait without limit, or a number of seconds, 0 or more; 0 looks without waiting",
+            ),
+        ),
+        ("ArgumentError", dict(call="Staff.map", argument="chunksize", value=0, accepted="a positive integer")),
+    ],
+    "TeamClosed": [
+        ("TeamClosed", dict(team="team crunchers")),
+    ],
+    "InvalidTransition": [
+        ("InvalidTransition", dict(crew="crew 48213@ws1", state="lost", target="active")),
+    ],
+    "RecruitmentError": [
+        (
+            "RecruitmentError",
+            dict(
+                recruiter="crunchers.recruiter",
+                reason="cannot listen on 10.1.0.5:50000: [Errno 99] Cannot assign requested address; "
+                "set 'crunchers.recruiter.address'",
+            ),
+        ),
+        (
+            "RecruitmentError",
+            dict(
+                recruiter="crunchers.recruiter",
+                reason="4 attempts in a row failed; the last: crew 48213@ws1 died before it registered: "
+                "exited with status 1",
+            ),
+        ),
+    ],
+}
+# a base class shows what its subclasses say
+examples["MarshalingError"] = [*examples["UnpicklableTask"], *examples["UnpicklableResult"]]
 
 
 # the directives
@@ -104,7 +234,7 @@ class Traits(SphinxDirective):
             rows.append(
                 [
                     [nodes.literal(text=key)],
-                    [nodes.Text(kind(trait))],
+                    kind(trait),
                     default(trait=trait, home=home),
                     prose(trait.doc or ""),
                 ]
@@ -116,7 +246,7 @@ class Traits(SphinxDirective):
             caption += [nodes.Text("family "), nodes.literal(text=family), nodes.Text(", ")]
         caption += [nodes.Text("class "), nodes.literal(text=f"{cls.__module__}.{cls.__qualname__}")]
         # the table
-        result = [caption, table(header=["trait", "type", "default", "meaning"], rows=rows, widths=[22, 16, 18, 44])]
+        result = [caption, table(header=["trait", "type", "default", "meaning"], rows=rows, widths=[28, 17, 20, 35])]
         # and pyre's own, by name
         if theirs:
             note = nodes.paragraph()
@@ -168,12 +298,15 @@ class Error(SphinxDirective):
         when += nodes.strong(text="When: ")
         when += prose(inspect.getdoc(cls) or "")
         result.append(when)
-        # the message, as the class builds it from its defaults; the real one fills them in
-        if issubclass(cls, pyre_nexus.exceptions.NexusError) and cls is not pyre_nexus.exceptions.NexusError:
-            shape = nodes.paragraph()
-            shape += nodes.strong(text="Its message reads like: ")
-            shape += nodes.literal(text=str(cls()))
-            result.append(shape)
+        # what it says, as a traceback ends with it
+        if name not in examples:
+            raise self.error(f"nexusdocs: no example of {name}; add one to examples in {__file__}")
+        lead = nodes.paragraph()
+        lead += nodes.strong(text="What it says, for example:")
+        result.append(lead)
+        for text in map(render_example, examples[name]):
+            block = nodes.literal_block(text, text, language="none", classes=["nexus-message"])
+            result.append(block)
         # what to do
         if self.content:
             advice = nodes.container()
@@ -289,6 +422,51 @@ class Frames(SphinxDirective):
         return [table(header=["frame", "kind", "direction", "what it carries, and what it does"], rows=rows, widths=[12, 8, 16, 64])]
 
 
+class Breaks(SphinxPostTransform):
+    """
+    Let the names in inline code break after their separators where they may not fit: in the
+    cells of a table, 'team.recruiter.certificate' as 'team.recruiter.' over 'certificate', and
+    elsewhere a name so long that it would run past the column. Sphinx keeps each word of inline
+    code whole otherwise, so an option such as '--hostfile' never breaks after its dashes
+    """
+
+    # the length, in characters, past which a word of inline code breaks outside a table: about
+    # half the column of a desktop, most of a phone's
+    long = 40
+
+    # after the references are resolved, and only for the pages
+    default_priority = 900
+    formats = ("html",)
+
+    def run(self, **kwargs):
+        """
+        Put a break after each separator that a letter follows, in the words that need one
+        """
+        for literal in list(self.document.findall(nodes.literal)):
+            # only plain text, e.g. not the code of a role with markup in it
+            if not all(isinstance(child, nodes.Text) for child in literal.children):
+                continue
+            # in a table, every name may break, since its column is narrow
+            cramped = within(literal, nodes.table)
+            # the words and the space between them, each in the pieces it may break into
+            words = [
+                separators.split(word) if cramped or len(word) > self.long else [word]
+                for word in re.split(r"(\s+)", literal.astext())
+            ]
+            if all(len(pieces) < 2 for pieces in words):
+                continue
+            # the pieces, with a break between those of a word that only html shows and no copy
+            # takes
+            literal.clear()
+            for pieces in words:
+                for index, piece in enumerate(pieces):
+                    if index:
+                        literal += nodes.raw("", "<wbr>", format="html")
+                    literal += nodes.Text(piece)
+        # all done
+        return
+
+
 # helpers
 def locate(path):
     """
@@ -314,14 +492,14 @@ def declarer(cls, trait):
 
 def kind(trait):
     """
-    The type of {trait}, in words
+    The type of {trait}, in words, as nodes
     """
     # a facility: the protocol it takes
     protocol = getattr(trait, "protocol", None)
     if protocol is not None and not getattr(trait, "isProperty", True):
-        return f"component ({protocol.pyre_family()})"
+        return [nodes.Text("component ("), nodes.literal(text=protocol.pyre_family()), nodes.Text(")")]
     # a property
-    return kinds.get(trait.typename, trait.typename)
+    return [nodes.Text(kinds.get(trait.typename, trait.typename))]
 
 
 def default(trait, home):
@@ -376,10 +554,11 @@ def prose(text):
 
 def table(header, rows, widths):
     """
-    A table with {header} over {rows}, each a list of cells, each a list of inline nodes
+    A table with {header} over {rows}, each a list of cells, each a list of inline nodes; its
+    columns are {widths} apart, in proportion, so that the table fits the column of the page
     """
-    # the frame
-    frame = nodes.table()
+    # the frame, with the widths of its columns given, which the style of the pages holds to
+    frame = nodes.table(classes=["colwidths-given", "nexus-table"])
     group = nodes.tgroup(cols=len(header))
     frame += group
     for width in widths:
@@ -460,6 +639,38 @@ def scan(calls, keyword):
     return
 
 
+def within(node, kind):
+    """
+    Whether {node} is inside a node of {kind}
+    """
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, kind):
+            return True
+        parent = parent.parent
+    return False
+
+
+def render_example(example):
+    """
+    The last lines of a traceback of the exception in {example}: its class, by name, and the
+    arguments to raise it with
+    """
+    name, arguments = example
+    cls = getattr(pyre_nexus.exceptions, name)
+    # building it says nothing: an error that reports itself to the journal as it is raised
+    # must not report while the pages are built
+    device = journal.chronicler.device
+    journal.chronicler.device = journal.trash()
+    try:
+        error = cls(**arguments)
+    finally:
+        journal.chronicler.device = device
+    # as python prints it
+    lines = "".join(traceback.format_exception_only(error)).rstrip().splitlines()
+    return "\n".join(line.rstrip() for line in lines)
+
+
 def qualified(cls):
     """
     The name of {cls} as its users spell it
@@ -472,8 +683,9 @@ def qualified(cls):
 # the docstrings
 def behaviors(component, name, *default):
     """
-    Get the attribute {name} of {component} for autodoc: a method that pyre wrapped as a
-    behavior, e.g. with {pyre.export}, is the method itself, with its signature and docstring
+    Get the attribute {name} of {component}, or of a protocol, for autodoc: a method that pyre
+    wrapped as a behavior, e.g. with {pyre.export} or {pyre.provides}, is the method itself,
+    with its signature and docstring
     """
     # look it up
     value = getattr(component, name, *default)
@@ -500,6 +712,57 @@ def docstring(app, what, name, obj, options, lines):
         lines[index] = "".join(pieces)
     # all done
     return
+
+
+def signature(app, what, name, obj, options, args, retann):
+    """
+    The signature of a class is the one its page gives, e.g. {Staff(name, **traits)}; the one
+    autodoc reads off the class is not what its users call: a component's is pyre's, with its
+    {locator} and {implicit}, and the package makes its futures, crews and bridges itself. An
+    exception keeps its own, whose keywords are what it carries, unless it is pyre's
+    """
+    # only classes, and only the signature read off them; one the page gives differs from it
+    if what not in ("class", "exception") or args is None or args != introspected(obj):
+        return None
+    # exceptions with constructors of their own keep them
+    if what == "exception" and not pyrean(obj.__init__):
+        return None
+    # the rest show none
+    return "", ""
+
+
+def introspected(cls):
+    """
+    The signature autodoc reads off {cls}, as it writes it, or {None}
+    """
+    try:
+        return str(inspect.signature(cls))
+    except (TypeError, ValueError):
+        return None
+
+
+def pyrean(function):
+    """
+    Whether {function} is pyre's
+    """
+    module = getattr(function, "__module__", None) or ""
+    return module == "pyre" or module.startswith("pyre.")
+
+
+def internal(app, what, name, obj, skip, options):
+    """
+    Leave out of the pages what {pyre_nexus.exceptions} defines besides its exception classes,
+    the helpers that build and check them, and the members of exception classes, which render
+    their messages: the classes and their messages are what users meet
+    """
+    # the helpers of the module
+    if what == "module" and getattr(obj, "__module__", None) == "pyre_nexus.exceptions":
+        return None if isinstance(obj, type) and issubclass(obj, BaseException) else True
+    # the members of exception classes
+    if what == "exception":
+        return True
+    # everything else, as autodoc decides
+    return None
 
 
 # the checks
@@ -533,6 +796,9 @@ def complete(app, env):
     for name in defined:
         if name not in covered:
             logger.warning(f"nexusdocs: pyre_nexus.exceptions.{name} is on no page; add a nexus-error for it")
+    # and so is an example of a class that is gone
+    for name in sorted(set(examples) - set(defined)):
+        logger.warning(f"nexusdocs: the examples show pyre_nexus.exceptions.{name}, which is gone")
 
 
 # the entry point
@@ -545,8 +811,11 @@ def setup(app):
     app.add_directive("nexus-messages", Messages)
     app.add_directive("nexus-complaints", Complaints)
     app.add_directive("nexus-frames", Frames)
-    app.add_autodoc_attrgetter(type(pyre.component), behaviors)
+    app.add_post_transform(Breaks)
+    app.add_autodoc_attrgetter(Requirement, behaviors)
     app.connect("autodoc-process-docstring", docstring)
+    app.connect("autodoc-process-signature", signature)
+    app.connect("autodoc-skip-member", internal)
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)
     app.connect("env-check-consistency", complete)

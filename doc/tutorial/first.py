@@ -22,9 +22,10 @@ def square(n):
 
 # the script
 if __name__ == "__main__":
-    # a standing team of two crews; leaving the block waits for the work and lets the crews go
+    # a standing team of two crews; leaving the block waits for the work and
+    # lets the crews go
     with pyre_nexus.staff()(name="first", size=2) as team:
-        print(f"{team.size} crews, recruiter {team.recruiter.pyre_family()}")
+        print(f"{team.size} crews, recruiter", team.recruiter.pyre_family())
         # one future per task, at once
         futures = [team.submit(square, n) for n in range(6)]
         # in the order they finish

@@ -22,8 +22,8 @@ def square(n):
     return n * n
 
 
-# the application; its family is not named after an importable module, so resolving it does
-# not import this script a second time
+# the application; its family is not named after an importable module, so
+# resolving it does not import this script a second time
 class Squares(pyre.application, family="tutorial.squares"):
     """
     Square some numbers on a team of crews
@@ -34,7 +34,11 @@ class Squares(pyre.application, family="tutorial.squares"):
     count.doc = "how many numbers to square"
 
     team = pyre_nexus.team()
-    team.doc = "the crews that do the work"
+    # the help lists the team, not its traits, so it says where they are
+    team.doc = (
+        "the crews that do the work; "
+        "'nexus config squares' shows their traits"
+    )
 
     # obligations
     @pyre.export
@@ -44,7 +48,11 @@ class Squares(pyre.application, family="tutorial.squares"):
         """
         # my team, as the configuration built it
         team = self.team
-        print(f"{team.size} crews, recruiter {team.recruiter.pyre_family()}, deadline {team.deadline}")
+        print(
+            f"{team.size} crews,",
+            f"recruiter {team.recruiter.pyre_family()},",
+            f"deadline {team.deadline}",
+        )
         # the squares, in order
         print(list(team.map(square, range(self.count))))
         # let the crews go
