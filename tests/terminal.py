@@ -12,10 +12,15 @@ draws
 # externals
 import os
 import pty
+import re
 import select
 import signal
 import subprocess
 import time
+
+
+# the control sequences that move the cursor or erase, as a terminal sees them
+CONTROL = re.compile(r"\x1b\[(\d*)([A-Za-z])|[\r\n\b]")
 
 
 def run(command, timeout=60, env=None, cwd=None):
@@ -59,6 +64,50 @@ def run(command, timeout=60, env=None, cwd=None):
         os.close(near)
     # all done
     return status, output.decode(errors="replace")
+
+
+def screen(output):
+    """
+    The lines {output} leaves on a terminal, scrolled off or not, without trailing blanks, once
+    carriage returns, backspaces, the cursor going up and erasures in the line have had their
+    way with what was written; lines are as long as they come, with no width to wrap them
+    """
+    # the lines, and the cursor
+    lines = [[]]
+    row = column = 0
+    # go through the text between the control sequences
+    position = 0
+    for control in [*CONTROL.finditer(output), None]:
+        # the text, written over what is under the cursor
+        text = output[position : control.start() if control else len(output)]
+        line = lines[row]
+        line.extend(" " * (column - len(line)))
+        line[column : column + len(text)] = text
+        column += len(text)
+        # then the control
+        if control is None:
+            break
+        position = control.end()
+        code = control.group(0)
+        if code == "\r":
+            column = 0
+        elif code == "\n":
+            row += 1
+            if row == len(lines):
+                lines.append([])
+        elif code == "\b":
+            column = max(0, column - 1)
+        # the cursor up
+        elif control.group(2) == "A":
+            row = max(0, row - int(control.group(1) or 1))
+        # erase in the line: from the cursor on, or all of it
+        elif control.group(2) == "K":
+            line = lines[row]
+            if control.group(1) == "2":
+                line[:column] = " " * min(column, len(line))
+            del line[column:]
+    # all done
+    return ["".join(line).rstrip() for line in lines]
 
 
 # end of file

@@ -12,6 +12,9 @@ import select
 import sys
 import time
 
+# my parts
+from .Gauge import Detour
+
 
 # declaration
 class Echo:
@@ -112,9 +115,10 @@ class Echo:
         text = "".join(f"{tag}{line}\n" for line in lines)
         # the stream
         target = sys.stdout if stream == 1 else sys.stderr
-        # around a progress display, if there is one
-        if self.gauge is not None:
-            self.gauge.write(text=text, stream=target)
+        # around a progress display that is up on the stream's terminal, whole, apart from
+        # the line the program is in the middle of
+        if isinstance(target, Detour):
+            target.interject(text)
             return
         # the descriptor behind the stream, if it has one
         try:
@@ -267,8 +271,6 @@ class Echo:
         self.taken = {}
         self.pending = {}
         self.dropped = {}
-        # the progress display that is up, if any
-        self.gauge = None
         # all done
         return
 

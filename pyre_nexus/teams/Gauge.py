@@ -21,8 +21,20 @@ class Gauge:
 
     It is drawn by {tqdm}, which redraws at most a few times a second, so a batch of tiny
     tasks does not pay for it; it counts futures as their outcomes arrive, through their done
-    callbacks, so it moves whatever waits for the futures
+    callbacks, so it moves whatever waits for the futures. It shows up only once the work has
+    taken {delay} seconds, so a batch that is over before then leaves nothing on the terminal.
+    A process has one terminal, so it has at most one display up. While it is up, what the
+    program writes to its standard output and error, where they go to a terminal, goes above
+    the bar, a whole line at a time; a line still being written waits for its end, or for the
+    display to come down
     """
+
+    # how long the work goes before the bar shows up: long enough that a batch of quick tasks,
+    # over before anyone could read a bar, leaves none behind, and short enough that the wait
+    # gets one about when it starts to feel like a wait
+    delay = 0.5
+    # the display that is up in this process, if any
+    current = None
 
     # interface
     @classmethod
@@ -67,25 +79,70 @@ class Gauge:
         # all done
         return
 
+    def show(self, timestamp):
+        """
+        The work has taken {delay} seconds: draw the bar, even if no future finished since
+
+        N.B.: this is an alarm handler; returning {None} keeps it from being rescheduled
+        """
+        # an update by nothing draws a bar that is due and was not drawn yet
+        self.bar.update(0)
+        # {tqdm} tells the time by the wall clock, which may be a hair behind my event loop's:
+        # try again shortly, unless the bar is drawn, or never will be, e.g. on a terminal gone
+        return None if self.drawn() or self.bar.disable else self.delay / 10
+
+    def drawn(self):
+        """
+        Whether the bar is on the terminal
+        """
+        # as {tqdm} decides it when it closes the bar
+        return self.bar.last_print_t >= self.bar.start_t + self.bar.delay
+
     def write(self, text, stream):
         """
-        Write {text} to {stream} without tearing the bar
+        Write {text}, whole lines, to {stream} above the bar
         """
-        # clear the bar, write, and redraw it
-        self.bar.write(text, file=stream, end="")
+        # under the lock of {tqdm}, so nothing draws meanwhile
+        with self.bar.get_lock():
+            # a bar on the terminal steps aside, and comes back under the text
+            drawn = self.drawn()
+            if drawn:
+                self.bar.clear(nolock=True)
+                self.bar.fp.flush()
+            stream.write(text)
+            stream.flush()
+            if drawn:
+                self.bar.refresh(nolock=True)
         # all done
         return
 
     def close(self):
         """
-        Take the display down, leaving its last state on the terminal
+        Take the display down, leaving its last state on the terminal, if it was drawn, and
+        give the program its streams back
         """
-        self.bar.close()
+        # the bar needs drawing no more
+        self.alarm.cancel()
+        # under the lock of {tqdm}, so nothing writes between the bar and the streams
+        with self.bar.get_lock():
+            # take the bar down
+            try:
+                self.bar.close()
+            # and give the streams back, even if the terminal took no more of it
+            finally:
+                # unless the program replaced them meanwhile; a detour it still holds writes
+                # straight through from now on
+                for detour in self.detours:
+                    if getattr(sys, detour.slot) is detour:
+                        setattr(sys, detour.slot, detour.stream)
+                    detour.release()
+                # and there is room for another display
+                Gauge.current = None
         # all done
         return
 
     # meta-methods
-    def __init__(self, futures, label, stream=None, **kwds):
+    def __init__(self, futures, label, dispatcher, stream=None, **kwds):
         # chain up
         super().__init__(**kwds)
         # the failures so far
@@ -95,7 +152,7 @@ class Gauge:
         # a terminal that knows its size is followed as it changes; one that says it has none,
         # e.g. a fresh pseudo-terminal, gets the usual size, or it hides the bar
         size = self.size(stream)
-        # the bar
+        # the bar, drawn by {tqdm} when a future finishes after the delay
         self.bar = tqdm.tqdm(
             total=len(futures),
             desc=label,
@@ -105,12 +162,129 @@ class Gauge:
             ncols=size and size.columns,
             nrows=size and size.lines,
             smoothing=0.1,
+            delay=self.delay,
         )
+        # or by {dispatcher}, the event loop that finishes them, when none does
+        self.alarm = dispatcher.alarm(interval=self.delay, call=self.show)
+        # the standard streams that go to a terminal take their lines above the bar
+        self.detours = [
+            Detour(gauge=self, slot=slot, stream=getattr(sys, slot))
+            for slot in ("stdout", "stderr")
+            if self.wanted(getattr(sys, slot))
+        ]
+        for detour in self.detours:
+            setattr(sys, detour.slot, detour)
+        # i am the display of this process
+        Gauge.current = self
         # count the futures as they finish; the ones done already count right away
         for future in futures:
             future.add_done_callback(self.count)
         # all done
         return
+
+
+class Detour:
+    """
+    The standard {stream} of the program, at {slot} in {sys}, while a {gauge} is up on its
+    terminal: complete lines go above the bar, and a line in progress waits for its end
+
+    A worker forked meanwhile inherits me, but not the bar: it writes straight through, as
+    everybody does once the bar is down
+    """
+
+    # interface
+    def write(self, text):
+        """
+        Write {text}: the lines it completes go above the bar
+        """
+        # a worker forked while the bar was up writes straight through: the bar, and the lock
+        # that guards it, are the team's
+        if os.getpid() != self.pid:
+            return self.stream.write(text)
+        # under the lock of {tqdm}, which the display takes to come down, so lines from several
+        # threads stay whole and none is left with me once the bar is gone
+        with tqdm.tqdm.get_lock():
+            # with no bar to go around, write straight through
+            if self.gauge is None:
+                return self.stream.write(text)
+            # if the line goes on
+            end = text.rfind("\n")
+            if end < 0:
+                # keep the piece
+                self.pieces.append(text)
+                return len(text)
+            # otherwise, finish it, along with whatever complete lines came with it
+            self.pieces.append(text[: end + 1])
+            lines = "".join(self.pieces)
+            # keep the start of the next one
+            self.pieces.clear()
+            if end + 1 < len(text):
+                self.pieces.append(text[end + 1 :])
+            # and write the complete ones
+            self.gauge.write(text=lines, stream=self.stream)
+        # all done
+        return len(text)
+
+    def writelines(self, lines):
+        """
+        Write each of {lines}
+        """
+        for line in lines:
+            self.write(line)
+        # all done
+        return
+
+    def interject(self, text):
+        """
+        Write {text}, whole lines from elsewhere, e.g. a crew, above the bar, apart from the
+        line the program is in the middle of
+        """
+        # with no bar to go around, write straight through
+        if self.gauge is None:
+            self.stream.write(text)
+            return
+        # otherwise, go around it
+        self.gauge.write(text=text, stream=self.stream)
+        # all done
+        return
+
+    def flush(self):
+        """
+        Flush my stream; a line in progress stays with me, since the bar holds its place
+        """
+        return self.stream.flush()
+
+    def release(self):
+        """
+        The bar is down: write the line in progress, and everything after it, straight through
+        """
+        # no more going around
+        self.gauge = None
+        # what was kept goes out
+        if self.pieces:
+            self.stream.write("".join(self.pieces))
+            self.pieces.clear()
+        # all done
+        return
+
+    # meta-methods
+    def __init__(self, gauge, slot, stream, **kwds):
+        # chain up
+        super().__init__(**kwds)
+        # the display to go around, and the process that has it
+        self.gauge = gauge
+        self.pid = os.getpid()
+        # the stream, and where {sys} keeps it
+        self.slot = slot
+        self.stream = stream
+        # the pieces of the line being written
+        self.pieces = []
+        # all done
+        return
+
+    def __getattr__(self, name):
+        # everything else is the stream's: its descriptor, encoding, whether it is a terminal
+        return getattr(self.stream, name)
 
 
 # end of file
