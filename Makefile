@@ -1,6 +1,6 @@
 # pyre_nexus
 #
-# make demo     set up, then run the demo: a Monte Carlo estimate of pi on local crews
+# make demo     set up the package alone, then run the demo: a Monte Carlo estimate of pi on local crews
 # make test     set up, start the services of the integration tests (as root), run the whole suite
 # make services start sshd, the test hosts h1..h3, MPI and Slurm (as root; see etc/ci/infra.sh)
 # make bench    set up, then run the benchmarks against the peers
@@ -11,12 +11,16 @@ PYTHON ?= python3
 BENCH ?=
 VENV ?= .venv
 BIN = $(VENV)/bin
-# the marker of a finished set up; redone when the package metadata changes
+# pip, saying only what goes wrong
+PIP = $(BIN)/pip --quiet --disable-pip-version-check
+# the markers of finished set ups, redone when the package metadata changes: the package with what
+# it needs to run, which is all the demo needs; and with the tools of the tests on top
+RUNTIME = $(VENV)/.runtime
 READY = $(VENV)/.ready
 
 .PHONY: demo test bench docs setup services clean
 
-demo: $(READY)
+demo: $(RUNTIME)
 	$(BIN)/nexus-demo
 
 test: $(READY) services
@@ -28,19 +32,26 @@ services:
 	else echo "not root: the ssh, MPI and Slurm tests will be skipped (run make services as root)"; fi
 
 bench: $(READY)
-	$(BIN)/pip install --quiet -r benchmarks/requirements.txt
+	$(PIP) install -r benchmarks/requirements.txt
 	$(BIN)/python benchmarks/run.py $(BENCH)
 
 docs: $(READY)
-	$(BIN)/pip install --quiet -e '.[docs]'
+	$(PIP) install -e '.[docs]'
 	$(BIN)/sphinx-build -W --keep-going -b html doc doc/_build/html
 
 setup: $(READY)
 
-$(READY): setup.py pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+
+# editable, so the demo runs the sources here, and the tests add to it
+$(RUNTIME): setup.py pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	touch $(RUNTIME)
+
+$(READY): $(RUNTIME)
+	$(PIP) install --upgrade pip
+	$(PIP) install -e '.[test]'
 	touch $(READY)
 
 clean:

@@ -29,7 +29,8 @@ setuptools.setup(
     description="crews, teams and recruiters: run work in other processes from pyre applications",
     long_description=(here / "README.md").read_text(),
     long_description_content_type="text/markdown",
-    license="BSD-3-Clause",
+    # an SPDX expression, which supersedes the license classifiers
+    license_expression="BSD-3-Clause",
     python_requires=">=3.11",
     packages=setuptools.find_packages(include=["pyre_nexus", "pyre_nexus.*"]),
     # pyre looks for the defaults of a package in {prefix}/share, next to the environment
@@ -50,6 +51,9 @@ setuptools.setup(
             'atheris>=3.0,<3.2; platform_system == "Linux" and platform_machine == "x86_64"',
             # tests/test_docs.py builds the documentation
             *docs,
+            # tests/test_docs_browser.py opens its pages in headless chromium; pinned, as the
+            # build is, since the test drives the browser through its api
+            "selenium==4.51.0",
         ],
         "docs": docs,
     },
@@ -57,7 +61,6 @@ setuptools.setup(
         "console_scripts": ["nexus-demo = pyre_nexus.apps.Demo:main", "nexus = pyre_nexus.cli.Nexus:main"],
     },
     classifiers=[
-        "License :: OSI Approved :: BSD License",
         "Operating System :: POSIX :: Linux",
         "Programming Language :: Python :: 3",
     ],

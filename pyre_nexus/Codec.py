@@ -5,8 +5,10 @@
 
 
 # externals
+import collections
 import functools
 import io
+import linecache
 import pickle
 import struct
 import types
@@ -30,8 +32,9 @@ class Codec:
     or started from another script, cannot find it by name; a function of the main script is
     pickled once, when first submitted, so the globals it uses travel as they were then. So do
     functions of the modules registered with {cloudpickle.register_pickle_by_value}, for workers
-    on hosts that do not have them. The receiving side only needs {pickle.loads}, since
-    cloudpickle's output is ordinary pickle
+    on hosts that do not have them. Code that travels by value keeps the name of its file and
+    takes its lines along, so the tracebacks of workers show where it failed. The receiving side
+    only needs {pickle.loads}, since cloudpickle's output is ordinary pickle
     """
 
     # the errors that say an object cannot be pickled; pickle raises all of these
@@ -88,7 +91,7 @@ class Codec:
 
         # only cloudpickle finds what travels by value
         if byvalue:
-            stream = cloudpickle.dumps(item, protocol=5, buffer_callback=sort)
+            stream = SourcePickler.dumps(item, buffer_callback=sort)
         # otherwise, try the fast way
         else:
             try:
@@ -106,7 +109,7 @@ class Codec:
             except cls.unpicklable:
                 # start over, by value; if this fails too, its error is the better explanation
                 buffers.clear()
-                stream = cloudpickle.dumps(item, protocol=5, buffer_callback=sort)
+                stream = SourcePickler.dumps(item, buffer_callback=sort)
         # without large buffers, the stream is all there is
         if not buffers:
             return stream
@@ -147,7 +150,8 @@ class Codec:
     def encodeTask(cls, fn, args, kwds, reserve=None):
         """
         Serialize the call {fn(*args, **kwds)}; a large one goes into shared memory, in a file
-        of {reserve} if it has one
+        of {reserve} if it has one. Raises one of {unpicklable} if serializing is impossible,
+        with the part of the call to blame in its {culprit}
         """
         # the caller may change its arguments once the call is queued, so they are copied;
         # functions of the main script travel by value, pickled once, wherever they are, e.g.
@@ -163,7 +167,31 @@ class Codec:
         if kwds:
             kwds = {name: cls.lift(value) for name, value in kwds.items()}
         # the rest by reference, if possible
-        return cls.encode((fn, args, kwds), owned=False, task=True, reserve=reserve, byvalue=byvalue)
+        try:
+            return cls.encode((fn, args, kwds), owned=False, task=True, reserve=reserve, byvalue=byvalue)
+        # if not, find the part to blame; only now, so a call that travels pays nothing for it
+        except cls.unpicklable as error:
+            error.culprit = cls.culprit(fn=fn, args=args, kwds=kwds, byvalue=byvalue)
+            raise
+
+    @classmethod
+    def culprit(cls, fn, args, kwds, byvalue):
+        """
+        The first part of the call {fn(*args, **kwds)} that cannot be serialized on its own, in
+        words, e.g. "argument 2 (lock)"; {None} if each part can, and only the whole cannot
+        """
+        # the parts, in the order of the call
+        parts = [("the function", fn)]
+        parts += [(f"argument {index} ({type(value).__qualname__})", value) for index, value in enumerate(args, 1)]
+        parts += [(f"keyword argument {name!r} ({type(value).__qualname__})", value) for name, value in kwds.items()]
+        # try each as the whole was tried; their large buffers are only referred to, not copied
+        for part, value in parts:
+            try:
+                cls.encode(value, task=True, byvalue=byvalue)
+            except cls.unpicklable:
+                return part
+        # all done
+        return None
 
     @classmethod
     def decode(cls, data, origin=None):
@@ -278,7 +306,7 @@ class ByValue:
         # if it's not there
         if wrapped is None:
             # make it
-            wrapped = cls.cache[fn] = cls(cloudpickle.dumps(fn, protocol=5))
+            wrapped = cls.cache[fn] = cls(SourcePickler.dumps(fn))
         # and hand it over
         return wrapped
 
@@ -301,6 +329,65 @@ def revive(data):
     Rebuild a function pickled by value
     """
     return pickle.loads(data)
+
+
+# code by value, with where it came from
+def locate(code):
+    """
+    Reduce {code} as cloudpickle does, with the name of its file, and its lines of it as this
+    process reads them; nested code sends its lines again, which are few
+    """
+    # as cloudpickle builds it
+    make, args = cloudpickle.Pickler.dispatch_table[types.CodeType](code)
+    # its lines, through the last one any of its instructions reaches
+    first = code.co_firstlineno
+    last = max((end for _, end, _, _ in code.co_positions() if end is not None), default=first)
+    lines = linecache.getlines(code.co_filename)[first - 1 : last]
+    # and how to rebuild it
+    return relocate, (make, args, code.co_filename, first, lines)
+
+
+# the pickler of what travels by value
+class SourcePickler(cloudpickle.Pickler):
+    """
+    The cloudpickle pickler, with code objects that keep the name of their file and carry their
+    lines of it: cloudpickle names the file of all code {<dynamic-code>}, since 3.1.3, which
+    leaves the frames of a worker's traceback without a file or a line to show
+    """
+
+    # code as {locate} reduces it, the rest as cloudpickle does
+    dispatch_table = collections.ChainMap({types.CodeType: locate}, cloudpickle.Pickler.dispatch_table)
+
+    # interface
+    @classmethod
+    def dumps(cls, item, buffer_callback=None):
+        """
+        Pickle {item}, with protocol 5
+        """
+        sink = io.BytesIO()
+        cls(sink, protocol=5, buffer_callback=buffer_callback).dump(item)
+        return sink.getvalue()
+
+
+# the worker's side of {SourcePickler}
+def relocate(make, args, filename, first, lines):
+    """
+    Rebuild a code object with {make(*args)} and give it back its {filename}; its {lines},
+    from line {first} on, are what tracebacks show of it where this process reads other lines
+    in that file, or none, e.g. on a host that does not have it
+    """
+    # the lines this process has
+    known = linecache.getlines(filename)
+    last = first - 1 + len(lines)
+    # if they are not the ones sent
+    if known[first - 1 : last] != lines:
+        # the ones sent take their place, with blanks up to them where nothing is known
+        merged = known + ["\n"] * (last - len(known))
+        merged[first - 1 : last] = lines
+        # in an entry without a time, which {linecache.checkcache} leaves alone
+        linecache.cache[filename] = (len(merged), None, merged, filename)
+    # and rebuild
+    return make(*args).replace(co_filename=filename)
 
 
 # end of file

@@ -1025,6 +1025,27 @@ class Crew(Plain, Peer, family="pyre_nexus.crew"):
         # and hand it over
         return error
 
+    @staticmethod
+    def _trace(error):
+        """
+        The worker's traceback of {error}, as text, from the first frame of the task: the frames
+        of this package that lead to it say nothing about the task, so they are left out, unless
+        {PYRE_NEXUS_TRACEBACK} is {full} in the environment, or they are all there is
+        """
+        # the frames, from the outermost
+        start = error.__traceback__
+        # unless asked for all of them
+        if os.environ.get("PYRE_NEXUS_TRACEBACK") != "full":
+            # skip mine
+            home = os.path.dirname(__file__) + os.sep
+            frame = start
+            while frame is not None and frame.tb_frame.f_code.co_filename.startswith(home):
+                frame = frame.tb_next
+            # if any are left; otherwise, the error is mine, and all of them say where
+            start = frame or start
+        # render
+        return "".join(traceback.format_exception(type(error), error, start))
+
     # implementation details - worker side
     def _take(self):
         """
@@ -1090,7 +1111,7 @@ class Crew(Plain, Peer, family="pyre_nexus.crew"):
         # if the failure may be temporary
         except pyre.nexus.exceptions.RecoverableError as error:
             taskstatus = self.taskcodes.failed
-            result = (error, traceback.format_exc())
+            result = (error, self._trace(error))
         # if the process is in trouble
         except MemoryError as error:
             taskstatus = self.taskcodes.aborted
@@ -1101,13 +1122,13 @@ class Crew(Plain, Peer, family="pyre_nexus.crew"):
                 problem = exceptions.Casualty(
                     crew=str(self), pid=os.getpid(), task=f"task {tid}", memory=self.memory
                 )
-            result = (problem, traceback.format_exc())
+            result = (problem, self._trace(error))
         # if the task asked the interpreter to leave; raising that in the caller would end the
         # team's process, so it travels as a description
         except (SystemExit, KeyboardInterrupt) as error:
             taskstatus = self.taskcodes.aborted
             crewstatus = self.crewcodes.damaged
-            text = traceback.format_exc()
+            text = self._trace(error)
             result = (
                 exceptions.TaskAborted(kind=type(error).__name__, message=exceptions.message(error), traceback=text),
                 text,
@@ -1116,7 +1137,7 @@ class Crew(Plain, Peer, family="pyre_nexus.crew"):
         # back as itself, as {concurrent.futures} does
         except BaseException as error:
             taskstatus = self.taskcodes.aborted
-            result = (error, traceback.format_exc())
+            result = (error, self._trace(error))
         # drop the traceback's hold on the task's frames
         finally:
             task = None
@@ -1188,7 +1209,7 @@ class Crew(Plain, Peer, family="pyre_nexus.crew"):
                 channel=channel,
                 crewstatus=self.crewcodes.damaged,
                 taskstatus=self.taskcodes.aborted,
-                result=(error, traceback.format_exc()),
+                result=(error, self._trace(error)),
                 tid=0,
             )
             self.transmit()

@@ -14,10 +14,17 @@ default
 
 # externals
 import concurrent.futures
+import difflib
 import signal
+import sys
+import traceback
 
 # the framework
+import journal
 import pyre.nexus.exceptions
+from pyre.components.exceptions import ConfigurationError as PyreConfigurationError
+from pyre.components.exceptions import ResolutionError as PyreResolutionError
+from pyre.components.Foundry import Foundry
 from pyre.units.Dimensional import Dimensional
 
 
@@ -66,6 +73,28 @@ def complain(component, trait, value, accepted):
     )
 
 
+def unclaimed(component, key, name, origin):
+    """
+    The {ConfigurationError} about the setting {key}, made at {origin}, which is under the
+    configuration of {component}, a team or a recruiter, but names none of its traits: its
+    fragment {name} is not one, and the message suggests the traits spelled most like it
+    """
+    # the traits, and those spelled like {name}
+    traits = [trait.name for trait in component.pyre_configurables()]
+    nearest = difflib.get_close_matches(name, traits)
+    # which the message offers, or else all of them
+    if nearest:
+        hint = "did you mean " + " or ".join(f"'{trait}'" for trait in nearest) + "?"
+    else:
+        hint = "its traits are " + ", ".join(traits)
+    # the problem, with a description of its own, since it is about a name, not a value
+    owner = component.pyre_name or component.pyre_family()
+    problem = ConfigurationError(component=owner, trait=name, accepted=hint)
+    problem.description = f"{key}: {component.pyre_family()} has no trait '{name}'; {hint} (set {origin})"
+    # all done
+    return problem
+
+
 # the base
 class NexusError(pyre.nexus.exceptions.NexusError):
     """
@@ -99,7 +128,8 @@ class RecoverableError(pyre.nexus.exceptions.RecoverableError, NexusError):
 class RemoteTraceback(Exception):
     """
     The traceback of an exception raised in a worker, attached as the {__cause__} of the
-    exception the caller sees, so the report shows where in the worker things went wrong
+    exception the caller sees, so the report shows where in the worker things went wrong, from
+    the first frame of the task
     """
 
     # meta-methods
@@ -339,6 +369,74 @@ class ConfigurationError(NexusError, ValueError):
         self.accepted = accepted
         # all done
         return
+
+
+class Misconfigured(PyreConfigurationError, journal.exceptions.JournalError):
+    """
+    A team or a recruiter was built with values it cannot use: pyre's {ConfigurationError},
+    whose message goes to the journal as it is raised, the way a fatal journal channel reports
+    before it raises; so a pyre application, whose shell takes a journal error as said already,
+    ends with the message and exit status 2 instead of a traceback of the framework's insides.
+    With the debug channel {pyre_nexus.configuration} on, the report shows where it was raised
+    """
+
+    # where it is said, as an error that does not raise again
+    channel = journal.error("pyre_nexus.configuration")
+    channel.fatal = False
+    # and whether to say where
+    debug = journal.debug("pyre_nexus.configuration")
+
+    # meta-methods
+    def __init__(self, configurable=None, errors=(), **kwds):
+        # chain up; my complaints are marked as said, so an error that carries them on, e.g.
+        # that of the team whose recruiter i am about, does not say them again
+        super().__init__(configurable=configurable, errors=[Said(error) for error in errors], **kwds)
+        # what was not said before, if anything, e.g. not when pickle rebuilds me
+        fresh = [error for error in errors if not isinstance(error, Said)]
+        if fresh:
+            # is said now
+            self.channel.line("\n    ".join([f"while configuring {configurable}:", *fresh]))
+            # with where, if asked
+            if self.debug.active:
+                self.channel.line("".join(traceback.format_stack()[:-1]).rstrip())
+            self.channel.log()
+        # all done
+        return
+
+
+class Unresolved(PyreResolutionError):
+    """
+    A name given for a team or a recruiter that names none: pyre's {ResolutionError}, with the
+    names that would do
+    """
+
+    # public data
+    description = (
+        "could not resolve {0.value!r} into a component that implements {0.protocol}; "
+        "expected one of {0.accepted}, or a full family name"
+    )
+
+    @property
+    def accepted(self):
+        """
+        The short names of the implementations that ship beside my protocol
+        """
+        package = sys.modules.get(getattr(self.protocol, "__module__", "").rpartition(".")[0])
+        names = [name for name, value in vars(package or object).items() if isinstance(value, Foundry)]
+        return ", ".join(names) or "the names of its implementations"
+
+    # meta-methods
+    def __init__(self, protocol=None, value=None, report=None, **kwds):
+        # chain up, with defaults, so pickle can rebuild me
+        super().__init__(protocol=protocol, value=value, report=report, **kwds)
+        # all done
+        return
+
+
+class Said(str):
+    """
+    The text of a configuration complaint that was said already
+    """
 
 
 class ArgumentError(NexusError, ValueError, TypeError):

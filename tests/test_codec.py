@@ -5,12 +5,15 @@
 
 
 """
-Serialization: large buffers travel out of band, and come back as they went
+Serialization: large buffers travel out of band, and come back as they went; code that travels
+by value keeps its file and its lines
 """
 
 # externals
+import linecache
 import os
 import pickle
+import traceback
 
 import numpy
 import pytest
@@ -263,3 +266,100 @@ def test_large_tasks_are_copied_whole_without_threads(monkeypatch):
     array = numpy.random.default_rng(3).integers(0, 256, (17 << 20) + 5, dtype=numpy.uint8)
     segment = Codec.encodeTask(tasks.echo, (array.tobytes(),), {})
     assert Codec.decodeTask(segment.view)() == array.tobytes()
+
+
+# a module that is not importable, so its functions travel by value; its task raises in a
+# comprehension, which is code of its own, nested in the function's
+REMOTE = """\
+# a module of its own
+
+def boom(values):
+    # the raising statement
+    return [10 / value for value in values]
+"""
+
+
+def test_code_by_value_keeps_its_file_and_lines(tmp_path):
+    """
+    Code pickled by value keeps the name of its file, nested code too, and takes its lines along:
+    a process that has the file reads it, as ever, and one that has not shows the lines sent
+    """
+    path = tmp_path / "remote.py"
+    path.write_text(REMOTE)
+    filename = str(path)
+    namespace = {"__name__": "remote"}
+    exec(compile(REMOTE, filename, "exec"), namespace)
+    encoded = Codec.encode(namespace["boom"], byvalue=True)
+
+    def failure(boom):
+        # the traceback of a call of {boom} that raises
+        with pytest.raises(ZeroDivisionError) as info:
+            boom([0])
+        return "".join(traceback.format_exception(info.value))
+
+    # where the file is, its lines are read from it, and nothing is added to what is known of it
+    boom = Codec.decode(encoded)
+    assert boom.__code__.co_filename == filename
+    assert linecache.cache[filename][1] is not None
+    assert f'File "{filename}", line 5, in <listcomp>\n    return [10 / value for value in values]\n' in failure(boom)
+    # where it is not, the lines sent are shown
+    path.unlink()
+    linecache.checkcache(filename)
+    assert linecache.getlines(filename) == []
+    boom = Codec.decode(encoded)
+    text = failure(boom)
+    assert f'File "{filename}", line 5, in boom\n    return [10 / value for value in values]\n' in text
+    assert f'File "{filename}", line 5, in <listcomp>\n    return [10 / value for value in values]\n' in text
+    assert "<dynamic-code>" not in text
+    # and only they: the lines of the file the function does not reach are left blank
+    assert linecache.getlines(filename) == ["\n", "\n", *REMOTE.splitlines(keepends=True)[2:]]
+    linecache.cache.pop(filename)
+
+
+def test_main_functions_keep_their_file(monkeypatch):
+    """
+    A function of the main script, which travels by value in a task wherever it is, keeps the
+    name of its file
+    """
+    import sys
+
+    namespace = {"__name__": "__main__"}
+    exec(compile(REMOTE, "/nowhere/script.py", "exec"), namespace)
+    monkeypatch.setattr(sys.modules["__main__"], "boom", namespace["boom"], raising=False)
+    _, args, _ = Codec.decode(Codec.encodeTask(tasks.echo, (namespace["boom"],), {}))
+    assert args[0].__code__.co_filename == "/nowhere/script.py"
+    assert args[0]([2]) == [5.0]
+
+
+
+def test_unpicklable_task_names_its_part(make_team):
+    """
+    A call that cannot be pickled fails with an {UnpicklableTask} that names the part of it to
+    blame: an argument by its place, a keyword argument by its name, or the function itself
+    """
+    import threading
+
+    from pyre_nexus import exceptions
+    from tests.patience import PATIENCE
+
+    staff = make_team("staff", size=1)
+    lock = threading.Lock()
+    reason = "TypeError: cannot pickle '_thread.lock' object"
+    # the part to blame, with the type of what was passed
+    calls = [
+        (staff.submit(tasks.echo, lock), "argument 1 (lock)"),
+        (staff.submit(tasks.add, 1, lock), "argument 2 (lock)"),
+        (staff.submit(tasks.echo, [1, lock]), "argument 1 (list)"),
+        (staff.submit(tasks.add, 1, y=lock), "keyword argument 'y' (lock)"),
+        (staff.submit(lambda: lock), "the function"),
+    ]
+    for future, part in calls:
+        error = future.exception(timeout=0)
+        assert isinstance(error, exceptions.UnpicklableTask), repr(error)
+        assert str(error) == f"could not pickle {part} of {future.label}: {reason}"
+    # nothing was sent, and the team works
+    assert staff.crews == []
+    assert staff.submit(tasks.add, 2, y=3).result(timeout=PATIENCE) == 5
+
+
+# end of file

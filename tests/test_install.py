@@ -7,7 +7,8 @@
 """
 A plain, non-editable install into a fresh virtual environment ships what pyre needs: the
 package, its defaults in {prefix}/share/pyre_nexus.pfg, where pyre finds them, the
-configuration of the demo, and the demo's console script
+configuration of the demo, and the demo's console script; make demo sets up only what the demo
+needs, quietly
 """
 
 # externals
@@ -40,7 +41,7 @@ OFFLINE = (
 
 # the script that runs in the new environment
 PROBE = """
-import json, os, pathlib, shutil, subprocess, sys
+import importlib.metadata, json, os, pathlib, shutil, subprocess, sys
 import pyre, pyre_nexus
 
 # where the package and its defaults are
@@ -64,6 +65,7 @@ results = [future.result(timeout=30) for future in [team.submit(pow, i, 2) for i
 team.shutdown()
 
 bindir = pathlib.Path(sys.executable).parent
+metadata = importlib.metadata.metadata("pyre-nexus")
 print(json.dumps({
     "package": pyre_nexus.__file__,
     "prefix": str(pyre_nexus.prefix),
@@ -76,8 +78,32 @@ print(json.dumps({
     "demo": str(bindir / "nexus-demo"),
     "demo_exists": (bindir / "nexus-demo").exists(),
     "demo_config": (pathlib.Path(pyre_nexus.__file__).parent / "apps" / "nexus-demo.pfg").exists(),
+    "license": metadata["License-Expression"],
+    "license_classifiers": [each for each in metadata.get_all("Classifier") if each.startswith("License ::")],
 }))
 """
+
+
+def clean():
+    """
+    The environment of the tests, without what ties them to their interpreter and its paths
+    """
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
+    env.pop("VIRTUAL_ENV", None)
+    return env
+
+
+def settle(result, what):
+    """
+    Fail the test with the output of {result}, which {what} left; unless pip could not reach
+    the package index, a problem of the machine, which skips it, except in CI
+    """
+    output = result.stdout + result.stderr
+    if any(sign in output for sign in OFFLINE) and not os.environ.get("CI"):
+        reason = f"pip could not reach the package index:\n{output[-2000:]}"
+        print(reason)
+        pytest.skip(reason)
+    pytest.fail(f"{what} failed:\n{output}")
 
 
 def source(tmp_path):
@@ -101,8 +127,7 @@ def test_install_ships_defaults(tmp_path):
     pip install into a fresh venv; pyre finds the shipped defaults in <venv>/share
     """
     # a clean environment: nothing of the test run's paths
-    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
-    env.pop("VIRTUAL_ENV", None)
+    env = clean()
     # the environment
     venv = tmp_path / "venv"
     made = subprocess.run(
@@ -121,13 +146,7 @@ def test_install_ships_defaults(tmp_path):
         env=env,
     )
     if installed.returncode != 0:
-        output = installed.stdout + installed.stderr
-        # an index that can't be reached is the machine's problem, except in CI
-        if any(sign in output for sign in OFFLINE) and not os.environ.get("CI"):
-            reason = f"pip could not reach the package index:\n{output[-2000:]}"
-            print(reason)
-            pytest.skip(reason)
-        pytest.fail(f"pip install failed:\n{output}")
+        settle(installed, "pip install")
     # the defaults are where pyre looks
     share = venv / "share" / "pyre_nexus.pfg"
     assert share.is_file(), f"no {share}"
@@ -154,6 +173,9 @@ def test_install_ships_defaults(tmp_path):
     # the team works
     assert found["results"] == [i * i for i in range(6)]
     assert found["left"] == 0
+    # the license is an SPDX expression, which takes the place of the classifiers
+    assert found["license"] == "BSD-3-Clause", found
+    assert found["license_classifiers"] == [], found
     # the demo is installed, with its configuration
     assert found["demo_exists"], found["demo"]
     assert found["demo_config"]
@@ -168,6 +190,56 @@ def test_install_ships_defaults(tmp_path):
     )
     assert demo.returncode == 0, f"stdout:\n{demo.stdout}\nstderr:\n{demo.stderr}"
     assert "pi ~" in demo.stdout
+
+
+@pytest.mark.timeout(600)
+def test_make_demo_sets_up_the_package_alone(tmp_path):
+    """
+    make demo, on sources without an environment, installs the package with what it needs to
+    run and nothing of the tests or the documentation, says little more than the commands it
+    runs while it sets up, and runs the demo
+    """
+    if shutil.which("make") is None:
+        reason = "make is not installed"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    # set up and run, with an environment of the test's and this interpreter
+    venv = tmp_path / "venv"
+    made = subprocess.run(
+        ["make", "demo", f"VENV={venv}", f"PYTHON={sys.executable}"],
+        cwd=source(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=540,
+        env=clean(),
+    )
+    if made.returncode != 0:
+        settle(made, "make demo")
+    # what the set up says: the commands that make runs, before the demo's first line
+    setup, _, shown = made.stdout.partition("pyre_nexus 0.1.0 demo:")
+    assert shown, made.stdout
+    assert len(setup.splitlines()) <= 4, setup
+    # and nothing of pip's progress, nor the warnings of setuptools
+    said = setup + made.stderr
+    for noise in ("Collecting", "Successfully installed", "Building", "BuildBackendWarning", "deprecated"):
+        assert noise not in said, said
+    # the environment has the package and what it needs to run, and no more
+    probe = (
+        "import importlib.util, json; "
+        "print(json.dumps({name: importlib.util.find_spec(name) is not None for name in "
+        "('pyre_nexus', 'pyre', 'cloudpickle', 'tqdm', 'pytest', 'numpy', 'hypothesis', 'sphinx')}))"
+    )
+    found = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", probe], capture_output=True, text=True, timeout=120, env=clean()
+    )
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout) == {
+        "pyre_nexus": True, "pyre": True, "cloudpickle": True, "tqdm": True,
+        "pytest": False, "numpy": False, "hypothesis": False, "sphinx": False,
+    }
+    # and the demo ran
+    assert "pi ~" in shown and "speedup" in shown, made.stdout
 
 
 # end of file

@@ -8,13 +8,19 @@
 import math
 import pathlib
 import random
+import sys
 import time
+
+# the progress display
+import tqdm
 
 # the framework
 import journal
 import pyre
 # my package
 import pyre_nexus
+from pyre_nexus import exceptions
+from pyre_nexus.teams.Gauge import Gauge
 
 
 # the workload: one batch of a Monte Carlo estimate of pi
@@ -42,7 +48,7 @@ class Demo(pyre.application, family="pyre_nexus.apps.demo", namespace="pyre_nexu
 
     # user configurable state
     samples = pyre.properties.int(default=8_000_000)
-    samples.doc = "the number of darts to throw"
+    samples.doc = "the number of darts to throw; at least one per task"
 
     batches = pyre.properties.int(default=64)
     batches.doc = "the number of tasks the darts are split into"
@@ -64,21 +70,22 @@ class Demo(pyre.application, family="pyre_nexus.apps.demo", namespace="pyre_nexu
         plan = [(seed, count) for seed in range(self.batches)]
         total = count * self.batches
         # show the setup
-        team = self.team
-        print(f"pyre_nexus {pyre_nexus.version} demo: estimating pi with {total:,} darts")
-        print(
-            f"  team: {team.pyre_family()} '{team.pyre_name}', {team.size} crews, recruiter "
-            f"{team.recruiter.pyre_family()}"
-        )
+        print(f"pyre_nexus {pyre_nexus.version} demo: estimating pi with {total:,} darts in {len(plan)} tasks")
         # the serial run
         serial = None
         if self.serial:
             start = time.perf_counter()
-            hits = sum(darts(seed, count) for seed, count in plan)
+            hits = self.throw(plan)
             serial = time.perf_counter() - start
             print(f"  serial: pi ~ {4 * hits / total:.6f} in {serial:.2f} s")
-        # the team run
+        # the team run, timed as the team keeps its books: from building the team, which is
+        # why it is built only now, to letting its crews go
         start = time.perf_counter()
+        team = self.team
+        print(
+            f"  team:   {team.pyre_family()} '{team.pyre_name}', {team.size} crews, recruiter "
+            f"{team.recruiter.pyre_family()}"
+        )
         futures = [team.submit(darts, seed, count) for seed, count in plan]
         hits = 0
         # the team shows its progress on a terminal while the outcomes come in
@@ -94,9 +101,9 @@ class Demo(pyre.application, family="pyre_nexus.apps.demo", namespace="pyre_nexu
         # say what went wrong, after the display is down
         for line in failed:
             print(line)
-        elapsed = time.perf_counter() - start
         # let the crews go
         team.shutdown()
+        elapsed = time.perf_counter() - start
         # report
         thrown = count * (len(futures) - failures)
         estimate = 4 * hits / thrown if thrown else math.nan
@@ -109,8 +116,66 @@ class Demo(pyre.application, family="pyre_nexus.apps.demo", namespace="pyre_nexu
         # all done
         return 0 if failures == 0 else 1
 
-    # helpers
+    # framework hooks
+    def pyre_configured(self):
+        """
+        Check my configuration; each complaint names the trait, the value and what is accepted
+        """
+        # chain up
+        yield from super().pyre_configured()
+        # the darts are split into tasks
+        batches = exceptions.configured(self, "batches")
+        split = isinstance(batches, int) and batches >= 1
+        if not split:
+            yield str(exceptions.complain(self, trait="batches", value=batches, accepted="a positive number of tasks"))
+        # with at least one dart in each, or a task has nothing to estimate with
+        samples = exceptions.configured(self, "samples")
+        least = batches if split else 1
+        if not (isinstance(samples, int) and samples >= least):
+            yield str(
+                exceptions.complain(
+                    self,
+                    trait="samples",
+                    value=samples,
+                    accepted=f"a number of darts, at least one per task: {least} or more",
+                )
+            )
+        # the serial run is on or off
+        serial = exceptions.configured(self, "serial")
+        if not isinstance(serial, bool):
+            yield str(exceptions.complain(self, trait="serial", value=serial, accepted="true or false"))
+        # all done
+        return
 
+    # helpers
+    def throw(self, plan):
+        """
+        Throw the darts of {plan} here, one task after the other; return the hits. On a
+        terminal, show the progress as the team shows its own
+        """
+        # draw as the team's display draws
+        stream = sys.stderr
+        size = Gauge.size(stream)
+        bar = tqdm.tqdm(
+            total=len(plan),
+            desc="serial",
+            unit="task",
+            file=stream,
+            disable=not Gauge.wanted(stream),
+            dynamic_ncols=size is None,
+            ncols=size and size.columns,
+            nrows=size and size.lines,
+            smoothing=0.1,
+            delay=Gauge.delay,
+        )
+        # throw, and take the display down however that goes
+        hits = 0
+        with bar:
+            for seed, count in plan:
+                hits += darts(seed, count)
+                bar.update(1)
+        # all done
+        return hits
 
 
 # the entry point
@@ -123,15 +188,26 @@ def main():
     pyre.executive.loadConfiguration(
         uri=str(shipped), priority=pyre.executive.priority.package
     )
-    # build the application
-    app = Demo(name="nexus-demo")
-    # and run it
+    # build the application and run it
     try:
-        return app.run()
+        return build().run()
     # pyre has shown the error on the application's fatal channel, which then raises; the
     # user needs the message, not the traceback
     except journal.ApplicationError:
         return 1
+
+
+def build():
+    """
+    Build the demo, which checks its configuration; one it cannot use is said on its fatal
+    channel, as pyre says what goes wrong once it runs
+    """
+    # build it
+    try:
+        return Demo(name="nexus-demo")
+    # pyre raises instead of handing the application over, so its channel says it, by name
+    except pyre.components.exceptions.ConfigurationError as error:
+        raise journal.error(Demo.pyre_namespace).log(str(error))
 
 
 # end of file

@@ -13,6 +13,8 @@ import pyre
 
 # my protocol
 from .Action import Action
+# my parts
+from ..exceptions import Misconfigured
 
 
 # declaration
@@ -118,20 +120,27 @@ class Command(pyre.command(), implements=Action):
         """
         # split the name into the owner and the facility
         owner, _, facility = name.rpartition(".")
-        # a team of its own
-        if not owner:
-            # is a staff
-            from ..teams import staff
+        # a configuration error says itself as it is raised; i say it, so it need not
+        channel = Misconfigured.channel
+        said, channel.active = channel.active, False
+        try:
+            # a team of its own
+            if not owner:
+                # is a staff
+                from ..teams import staff
 
-            return staff()(name=name), "default"
-        # otherwise, make a stand-in for the owner, with a team facility by that name
-        from ..teams import team
+                return staff()(name=name), "default"
+            # otherwise, make a stand-in for the owner, with a team facility by that name
+            from ..teams import team
 
-        stand = type("Owner", (pyre.component,), {facility: team()})(name=owner)
-        # note where its value comes from
-        origin = self.origin(component=stand, trait=facility)
-        # and read it, which is when pyre builds the team
-        return getattr(stand, facility), origin
+            stand = type("Owner", (pyre.component,), {facility: team()})(name=owner)
+            # note where its value comes from
+            origin = self.origin(component=stand, trait=facility)
+            # and read it, which is when pyre builds the team
+            return getattr(stand, facility), origin
+        # either way, the channel speaks again
+        finally:
+            channel.active = said
 
     def origin(self, component, trait):
         """

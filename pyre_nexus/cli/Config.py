@@ -23,6 +23,11 @@ class Config(Command, family="pyre_nexus.cli.config"):
     and the current folder, then the files named; the team is '<application>.team' unless
     --team names another. Settings on this command line count as they do on the
     application's: 'nexus config nexus-demo --nexus-demo.team.size=4'
+
+    A team the application could not build is not shown; what is wrong is, as the application
+    would say it: a bad value, with what is accepted, or a setting under the team or its
+    recruiter that names none of their traits, e.g. a misspelled one, with the file and line or
+    the argument that made it, and the traits it may mean
     """
 
     # the words that follow {nexus config}

@@ -33,7 +33,8 @@ from .Vigil import Vigil
 # the descriptors behind a channel
 from ..Wire import Wire
 # errors
-from ..exceptions import RecruitmentError, Casualty, complain, configured
+from ..exceptions import RecruitmentError, Casualty, Misconfigured, complain, configured
+from ..Unclaimed import Unclaimed
 # the framework's parts i check values against
 from pyre.units.Dimensional import Dimensional
 from pyre.components.exceptions import ResolutionError
@@ -64,6 +65,9 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
     there; and {pids} limits its processes and threads, a task that runs into it ends the crew
     and is a {Casualty} that names it. Where there are none, or with 'off', none of that
     """
+
+    # what building me with values i cannot use raises: pyre's, said as it is raised
+    ConfigurationError = Misconfigured
 
     # user configurable state
     transport = pyre.ipc.transport()
@@ -261,10 +265,13 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
     # framework hooks
     def pyre_configured(self):
         """
-        Check my configuration; each complaint names the trait, the value and what is accepted
+        Check my configuration; each complaint names the trait, the value and what is accepted,
+        or the setting that names none of my traits, where it was made, and the traits it may mean
         """
         # chain up
         yield from super().pyre_configured()
+        # a setting that names none of my traits, e.g. a misspelled one, would be ignored
+        yield from Unclaimed.check(component=self)
         # the grace must be a time
         grace = configured(self, "grace")
         # finite, since a dismissal that never escalates could leave a worker behind

@@ -186,6 +186,10 @@ class Launch:
         # between two reads until it is whole
         self.tail = bytearray()
         self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        # whether a worker shell of mine passed the handshake, and what i said before that, which
+        # is echoed once one does: a launch that fails says it in its failure, once
+        self.admitted = False
+        self.unsaid = []
         # what the supervisors of my worker shells, if they have them, last said of their crews:
         # when, and the state of each process, by pid; and a vouch cut short by a read
         self.vouches = {}

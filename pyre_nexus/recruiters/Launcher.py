@@ -32,7 +32,8 @@ from ..Gate import Gate
 from ..Handshake import Handshake
 from ..SocketTLS import SocketTLS
 from ..Dispatcher import seconds
-from ..exceptions import RecruitmentError, Casualty, complain, configured
+from ..exceptions import RecruitmentError, Casualty, Misconfigured, complain, configured
+from ..Unclaimed import Unclaimed
 
 
 # declaration
@@ -50,6 +51,9 @@ class Launcher(pyre.component, implements=Recruiter):
     three silent ones. With {memory}, each crew's process cannot map more than that; a task
     that runs it out of memory ends the crew, and is a {Casualty} that names the limit
     """
+
+    # what building me with values i cannot use raises: pyre's, said as it is raised
+    ConfigurationError = Misconfigured
 
     # user configurable state
     address = pyre.properties.inet(default="127.0.0.1:0")
@@ -246,10 +250,13 @@ class Launcher(pyre.component, implements=Recruiter):
     # framework hooks
     def pyre_configured(self):
         """
-        Check my configuration; each complaint names the trait, the value and what is accepted
+        Check my configuration; each complaint names the trait, the value and what is accepted,
+        or the setting that names none of my traits, where it was made, and the traits it may mean
         """
         # chain up
         yield from super().pyre_configured()
+        # a setting that names none of my traits, e.g. a misspelled one, would be ignored
+        yield from Unclaimed.check(component=self)
         # the times
         for name in ("timeout", "handshake", "heartbeat", "grace"):
             value = configured(self, name)
@@ -511,7 +518,12 @@ class Launcher(pyre.component, implements=Recruiter):
             # is let go
             channel.close()
             return
-        # otherwise, it is the twin of the first crew in line
+        # the launch works, so what its launcher said so far is worth echoing
+        if not record.admitted:
+            record.admitted = True
+            self.echo(launch=record, text="".join(record.unsaid))
+            record.unsaid.clear()
+        # it is the twin of the first crew in line
         crew = waiting[0]
         crew.channel = channel
         # which now waits for its registration
@@ -526,7 +538,7 @@ class Launcher(pyre.component, implements=Recruiter):
 
     def listen(self, channel, launch):
         """
-        The launcher wrote to its stderr: echo it, and keep the tail
+        The launcher wrote to its stderr: keep the tail, and echo it
 
         N.B.: this is an event handler; careful with its return value
         """
@@ -549,15 +561,33 @@ class Launcher(pyre.component, implements=Recruiter):
                 return False
             # at the end of the stream, echo what is left of a character cut short
             if not data:
-                sys.stderr.write(launch.decoder.decode(b"", final=True))
+                self.echo(launch=launch, text=launch.decoder.decode(b"", final=True))
                 return False
             # the vouches of the supervisor of the worker shells are not for echoing
             data = launch.sift(data)
             # keep the tail
             launch.hear(data)
             # and echo it
-            sys.stderr.write(launch.decoder.decode(data))
-            sys.stderr.flush()
+            self.echo(launch=launch, text=launch.decoder.decode(data))
+
+    def echo(self, launch, text):
+        """
+        Echo {text}, which the launcher of {launch} wrote on its stderr, once a worker shell of
+        it passed the handshake; until then it is held, since a launch that fails quotes it
+        """
+        # if there is nothing to say
+        if not text:
+            return
+        # if the launch is not known to work yet
+        if not launch.admitted:
+            # hold it
+            launch.unsaid.append(text)
+            return
+        # otherwise, say it
+        sys.stderr.write(text)
+        sys.stderr.flush()
+        # all done
+        return
 
     def overdue(self, timestamp, team, launch):
         """

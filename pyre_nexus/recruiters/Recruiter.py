@@ -7,6 +7,9 @@
 # the framework
 import pyre
 
+# what a name that is no recruiter raises
+from ..exceptions import Unresolved
+
 
 # declaration
 class Recruiter(pyre.protocol, family="pyre_nexus.recruiters"):
@@ -14,6 +17,9 @@ class Recruiter(pyre.protocol, family="pyre_nexus.recruiters"):
     The protocol of the strategies that bring the worker sides of crews into being and see
     them out again
     """
+
+    # a name that is no recruiter is refused with the names that are
+    ResolutionError = Unresolved
 
     # obligations
     @pyre.provides

@@ -10,6 +10,7 @@ import collections
 import itertools
 import math
 import os
+import re
 import time
 import weakref
 
@@ -26,6 +27,7 @@ from ..Dispatcher import Dispatcher, limit
 from ..Future import Future
 from ..Plain import Plain
 from ..Relay import Relay
+from ..Unclaimed import Unclaimed
 from ..Reserve import Reserve
 from .Echo import Echo
 from .Gauge import Gauge
@@ -100,6 +102,8 @@ class Foreman(Plain, Peer, implements=Team):
 
     # the team side crew class
     crew = Crew
+    # what building me with values i cannot use raises: pyre's, said as it is raised
+    ConfigurationError = exceptions.Misconfigured
 
     # interface
     @pyre.export
@@ -281,7 +285,7 @@ class Foreman(Plain, Peer, implements=Team):
         """
         # a crew that delivers has proven its recruitment
         if self.rejections:
-            self.rejections = 0
+            self.recovered()
         # deliver
         task.set_result(result)
         # and see whether the team is done
@@ -321,14 +325,13 @@ class Foreman(Plain, Peer, implements=Team):
         Show the progress of {futures} on the terminal, if wanted; returns the display, or
         {None}
         """
-        # if displays are off, or not for a terminal, or one is up already
-        if not self.policy.progress or self.printer.gauge is not None or not Gauge.wanted():
+        # if displays are off, or not for a terminal, or one is up already, mine or another
+        # team's: the terminal has room for one bar, and a wait within a wait shows the outer
+        if not self.policy.progress or Gauge.current is not None or not Gauge.wanted():
             # there is nothing to show
             return None
-        # otherwise, put one up, and send worker lines around it
-        self.printer.gauge = Gauge(futures=futures, label=label)
-        # and hand it over
-        return self.printer.gauge
+        # otherwise, put one up; my event loop draws it if no future finishes after its delay
+        return Gauge(futures=futures, label=label, dispatcher=self.policy.loop)
 
     def ungauge(self, gauge):
         """
@@ -336,11 +339,8 @@ class Foreman(Plain, Peer, implements=Team):
         """
         # if there is one
         if gauge is not None:
-            # close it
+            # close it, which gives the program its streams back
             gauge.close()
-            # and write worker lines straight again
-            if self.printer.gauge is gauge:
-                self.printer.gauge = None
         # all done
         return
 
@@ -350,7 +350,7 @@ class Foreman(Plain, Peer, implements=Team):
         """
         # a crew that reports has proven its recruitment
         if self.rejections:
-            self.rejections = 0
+            self.recovered()
         # if it has retries left
         if task.retries < self.policy.retries:
             # count this one
@@ -371,7 +371,7 @@ class Foreman(Plain, Peer, implements=Team):
         """
         # a crew that reports has proven its recruitment
         if self.rejections:
-            self.rejections = 0
+            self.recovered()
         # deliver
         task.set_exception(error)
         # and see whether the team is done
@@ -560,11 +560,10 @@ class Foreman(Plain, Peer, implements=Team):
             payload = Codec.encodeTask(fn, args, kwds or {}, reserve=self.reserve)
         # if it can't
         except Codec.unpicklable as error:
-            # fail its future
+            # fail its future, naming the part of the call to blame, if one alone is
             future = Future(team=self, tid=tid, name=name, payload=None)
-            future.set_exception(
-                exceptions.UnpicklableTask(what=future.label, error=f"{type(error).__name__}: {error}")
-            )
+            what = future.label if error.culprit is None else f"{error.culprit} of {future.label}"
+            future.set_exception(exceptions.UnpicklableTask(what=what, error=f"{type(error).__name__}: {error}"))
             return future
         # make the future
         future = Future(team=self, tid=tid, name=name, payload=payload, deadline=deadline)
@@ -650,8 +649,14 @@ class Foreman(Plain, Peer, implements=Team):
         """
         # count it
         self.rejections += 1
-        # leave a note
-        self.warning.log(reason)
+        # leave a note, unless it says what the last one did, but for the ids and numbers of
+        # the attempt: a recruiter that keeps failing the same way is said once
+        shape = self.numerals.sub("#", reason)
+        if shape == self.complaint:
+            self.repeats += 1
+        else:
+            self.complaint, self.repeats = shape, 0
+            self.warning.log(reason)
         # if there are crews on the way or at work, they carry on with the waiting tasks
         if any(crew.available() for crew in self.crews):
             return
@@ -665,6 +670,8 @@ class Foreman(Plain, Peer, implements=Team):
             recruiter=str(self.recruiter.pyre_name),
             reason=f"{self.rejections} attempts in a row failed; the last: {reason}",
         )
+        # which says how often, so the next failure is news again
+        self.complaint, self.repeats = None, 0
         # so fail them
         while self.queue:
             task = self.queue.popleft()
@@ -674,6 +681,21 @@ class Foreman(Plain, Peer, implements=Team):
         self.rejections = 0
         # and see whether the team is done
         self.conclude()
+        # all done
+        return
+
+    def recovered(self):
+        """
+        A crew delivered after failed recruitments: start counting afresh, and say how often the
+        failure that was said once happened again
+        """
+        # start over
+        self.rejections = 0
+        # if the last failure repeated
+        if self.repeats:
+            self.warning.log(f"{self.repeats} more recruitments failed the same way before a crew came up")
+        # and the next failure is news again
+        self.complaint, self.repeats = None, 0
         # all done
         return
 
@@ -813,14 +835,18 @@ class Foreman(Plain, Peer, implements=Team):
     # framework hooks
     def pyre_configured(self):
         """
-        Check my configuration; each complaint names the trait, the value and what is accepted
+        Check my configuration; each complaint names the trait, the value and what is accepted,
+        or the setting that names none of my traits, where it was made, and the traits it may mean
         """
         # chain up
         yield from super().pyre_configured()
+        # a setting that names none of my traits, e.g. a misspelled one, would be ignored
+        yield from Unclaimed.check(component=self)
         # check each of my traits
         for trait in Policy.checked:
             for problem in Policy.check(team=self, trait=trait):
-                yield str(problem)
+                # complaints are text, and those of my recruiter's come as they are, said already
+                yield problem if isinstance(problem, str) else str(problem)
         # all done
         return
 
@@ -852,6 +878,11 @@ class Foreman(Plain, Peer, implements=Team):
             # a bad value is refused: the old one comes back, and my work goes on with it
             for problem in Policy.check(team=self, trait=trait.name):
                 setattr(self, trait.name, old.value)
+                # the complaints of a recruiter that cannot be built come as its text
+                if isinstance(problem, str):
+                    problem = exceptions.complain(
+                        self, trait=trait.name, value=new.value, accepted=f"one that can be built: {problem}"
+                    )
                 raise problem
             # a good one takes effect
             self.policy = Policy(team=self)
@@ -873,8 +904,11 @@ class Foreman(Plain, Peer, implements=Team):
         self.tids = itertools.count(1)
         # whether i take work
         self.closed = False
-        # failed recruitments in a row
+        # failed recruitments in a row; the last failure said, with the ids and numbers of its
+        # attempt blotted out, and how often it happened again without being said
         self.rejections = 0
+        self.complaint = None
+        self.repeats = 0
         # my books, and the journal channel that shows them when i shut down
         self.ledger = Ledger()
         self.books = journal.info("pyre_nexus.metrics")
@@ -895,6 +929,8 @@ class Foreman(Plain, Peer, implements=Team):
 
     # how many seconds of work each crew holds: enough to cover a round trip many times over
     horizon = 2e-3
+    # what differs between two attempts that fail the same way: launch ids, ports, pids
+    numerals = re.compile(r"[0-9a-f]{8,}|\d+")
 
 # the exit handler
 @atexit.register

@@ -35,7 +35,9 @@ class Policy:
         "casualties": (1, "a positive number of crew deaths"),
         "maxtasks": (0, "zero for no limit, or a positive number of tasks per crew"),
     }
-    checked = (*counts, "deadline", "dispatcher", "recruiter", "initializer", "initargs", "output")
+    # and its switches, which pyre refuses without naming them
+    switches = ("summary", "progress")
+    checked = (*counts, *switches, "deadline", "dispatcher", "recruiter", "initializer", "initargs", "output")
 
     # interface
     @classmethod
@@ -55,6 +57,11 @@ class Policy:
             # or is too small
             elif value < least:
                 yield exceptions.complain(team, trait=trait, value=value, accepted=accepted)
+        # the switches are on or off
+        elif trait in cls.switches:
+            value = exceptions.configured(team, trait)
+            if not isinstance(value, bool):
+                yield exceptions.complain(team, trait=trait, value=value, accepted="true or false")
         # the deadline must be a time
         elif trait == "deadline":
             deadline = exceptions.configured(team, "deadline")
@@ -101,8 +108,7 @@ class Policy:
                     accepted=f"a recruiter: one of {names}, or a full family name",
                 )
             except PyreConfigurationError as error:
-                for problem in error.errors:
-                    yield problem
+                yield from error.errors
         # all done
         return
 

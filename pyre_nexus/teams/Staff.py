@@ -118,6 +118,22 @@ class Staff(Foreman, family="pyre_nexus.teams.staff"):
         # do not swallow exceptions
         return False
 
+    # the calls of a pool, which a staff does not make; asked for them, it says what it does instead
+    pooling = {"assemble"}
+
+    # meta-methods
+    def __getattr__(self, name):
+        # code written for a pool, given a staff by its configuration, learns which is which
+        if name in self.pooling:
+            raise AttributeError(
+                f"{self} has no attribute '{name}': a staff takes tasks as they come: submit() or map(); "
+                f"{name} is a pool's; set team=pool",
+                name=name,
+                obj=self,
+            )
+        # the rest as pyre sees fit: a trait under one of its aliases, or no such attribute
+        return super().__getattr__(name)
+
     # the values of {return_when} that {wait} knows
     conditions = (
         concurrent.futures.FIRST_COMPLETED,
@@ -231,10 +247,9 @@ class Submitter:
                 self.submit(batch, fn, chunk)
                 for chunk in iter(lambda: tuple(itertools.islice(calls, chunksize)), ())
             ]
-        # show their progress, on a terminal
-        gauge = self.team.gauge(futures=futures, label=getattr(fn, "__name__", "map"))
-        # and hand over the results as they come, in order
-        return self.harvest(futures=futures, expiration=expiration, chunked=chunksize > 1, gauge=gauge)
+        # hand over the results as they come, in order, under the name of {fn} on their display
+        label = getattr(fn, "__name__", "map")
+        return self.harvest(futures=futures, expiration=expiration, chunked=chunksize > 1, label=label)
 
     # meta-methods
     def __init__(self, team, deadline):
@@ -253,11 +268,14 @@ class Submitter:
     deadlines = "None for the team's, or a number of seconds or a time, e.g. 500*ms; 0 or inf for none"
 
     # implementation details
-    def harvest(self, futures, expiration, chunked, gauge):
+    def harvest(self, futures, expiration, chunked, label):
         """
-        Yield the results of {futures} in order; cancel the rest if the caller stops early; take
-        down the progress display {gauge}, if any, at the end
+        Yield the results of {futures} in order; cancel the rest if the caller stops early; show
+        their progress under {label} while the caller waits for them
         """
+        # show their progress, on a terminal, from the first wait, so an iterator that is never
+        # read puts up nothing that its end would not take down
+        gauge = self.team.gauge(futures=futures, label=label)
         # carefully, so the futures that will never be looked at are cancelled
         try:
             # reversed, so popping is cheap and finished futures are let go

@@ -9,6 +9,8 @@ import pyre
 
 # the protocol of my recruiters
 from ..recruiters.Recruiter import Recruiter
+# what a name that is no team raises
+from ..exceptions import Unresolved
 
 
 # declaration
@@ -17,6 +19,9 @@ class Team(pyre.protocol, family="pyre_nexus.teams"):
     The specification of a collective of crews that carry out tasks and give every task
     exactly one outcome: a result, an error, or cancelled
     """
+
+    # a name that is no team is refused with the names that are
+    ResolutionError = Unresolved
 
     # user configurable state
     size = pyre.properties.int()

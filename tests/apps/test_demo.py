@@ -87,22 +87,44 @@ def test_demo_runs(tmp_path):
 
 def test_demo_on_a_terminal(tmp_path):
     """
-    On a terminal, the demo shows the team's progress display while the darts fly, then its
-    results and the team's books
+    On a terminal, the demo shows the progress of its serial run and of its team's, each with
+    its results after it, and then the team's books; each run is long enough for its display
+    to show up
     """
     if not DEMO.exists():
         pytest.fail(f"the console script {DEMO} is not installed")
     status, output = terminal.run(
-        [str(DEMO), "--samples=400000", "--batches=16", "--team.size=2"], cwd=tmp_path, timeout=PATIENCE
+        [str(DEMO), "--samples=16000000", "--batches=16", "--team.size=1"], cwd=tmp_path, timeout=PATIENCE
     )
     assert status == 0, output
-    # the display: the count, full at the end, and the rate
-    assert "16/16" in output and "task/s" in output, output
-    # the results, after it
-    assert output.index("16/16") < output.index("team:   pi ~"), output
+    # the serial display: the count, full at the end, and the rate; then its result
+    assert re.search(r"serial: 100%.*16/16.*task/s", output), output
+    assert output.index("serial: 100%") < output.index("serial: pi ~"), output
+    # the team's, after it, the same way
+    assert re.search(r"tasks: 100%.*16/16.*task/s", output), output
+    assert output.index("serial: pi ~") < output.index("tasks: 100%") < output.index("team:   pi ~"), output
     assert "0 failed tasks" in output
     # and the books
     assert "16 tasks in" in output and "16 completed" in output, output
+
+
+def test_demo_times_the_team_as_its_books_do(tmp_path):
+    """
+    The demo times its team from building it to letting its crews go, as the team keeps its
+    books, so the two agree; the serial run, which comes first, is in neither
+    """
+    result = demo(tmp_path, "--samples=2000000", "--batches=16", "--team.size=2")
+    assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    output = result.stdout + result.stderr
+    serial = float(re.search(r"serial: pi ~ [0-9.]+ in ([0-9.]+) s", output).group(1))
+    team = float(re.search(r"team:   pi ~ [0-9.]+ in ([0-9.]+) s", output).group(1))
+    books = float(re.search(r"16 tasks in ([0-9.]+) s", output).group(1))
+    # a serial run long enough to show, were it in the books
+    assert serial >= 0.05, output
+    # the books open after the team's clock starts, and close before it stops
+    assert books <= team + 0.01, output
+    # and miss only the building of the team and the printing of the books
+    assert team - books < 0.5, output
 
 
 def test_demo_command_line_sets_team_size(tmp_path):
@@ -216,6 +238,64 @@ def test_demo_bad_team_size(tmp_path):
     text = result.stdout + result.stderr
     assert "size" in text and "0" in text, text
     assert "positive" in text, text
+
+
+# what the demo refuses to start with, and what it says: the trait, the value, what it accepts
+REFUSED = [
+    (["--batches=0"], "nexus-demo.batches: bad value 0; expected a positive number of tasks"),
+    (
+        ["--samples=10"],
+        "nexus-demo.samples: bad value 10; expected a number of darts, at least one per task: 64 or more",
+    ),
+    (
+        ["--samples=-5", "--batches=4"],
+        "nexus-demo.samples: bad value -5; expected a number of darts, at least one per task: 4 or more",
+    ),
+    (
+        ["--samples=abc"],
+        "nexus-demo.samples: bad value 'abc'; expected a number of darts, at least one per task: 64 or more",
+    ),
+    (["--serial=maybe"], "nexus-demo.serial: bad value 'maybe'; expected true or false"),
+]
+
+
+@pytest.mark.parametrize("args, said", REFUSED, ids=[" ".join(args) for args, _ in REFUSED])
+def test_demo_refuses_bad_input(tmp_path, args, said):
+    """
+    Inputs the demo cannot work with stop it before it throws a dart, with the trait, the value
+    and what it accepts, and without a traceback
+    """
+    result = demo(tmp_path, *args)
+    assert result.returncode != 0, result.stdout
+    assert said in result.stdout + result.stderr, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    # nothing ran
+    assert "pi ~" not in result.stdout, result.stdout
+
+
+def test_demo_bad_team_switch(tmp_path):
+    """
+    A switch of the team that is neither on nor off is refused with its name and what it
+    accepts, not with pyre's conversion error alone
+    """
+    result = demo(tmp_path, "--samples=4000", "--batches=4", "--team.progress=maybe")
+    assert result.returncode != 0, result.stdout
+    text = result.stdout + result.stderr
+    assert "nexus-demo.team.progress: bad value 'maybe'; expected true or false" in text, text
+    assert "Traceback" not in result.stderr, result.stderr
+
+
+def test_demo_on_a_pool(tmp_path):
+    """
+    The demo submits its tasks to a staff; given a pool instead, it fails with an error that
+    says what a pool does and which team to set
+    """
+    result = demo(tmp_path, "--samples=4000", "--batches=4", "--serial=no", "--team=pool")
+    assert result.returncode != 0, result.stdout
+    assert result.stderr.rstrip().endswith(
+        "AttributeError: team nexus-demo.team has no attribute 'submit': "
+        "a pool runs a workplan: assemble() then run(); submit is a staff's; set team=staff"
+    ), result.stderr
 
 
 def test_demo_bad_team_size_is_reported_without_traceback(tmp_path):

@@ -249,6 +249,35 @@ def test_config_problems(tmp_path):
     assert "bad.team.size: bad value 0" in result.stderr, shown(result)
 
 
+def test_config_unclaimed(tmp_path):
+    """
+    A setting under the team or its recruiter that names none of their traits, e.g. a misspelled
+    one, is an error that names the setting, the file and line or the command line argument
+    that made it, and the trait it may mean
+    """
+    path = pfg(
+        tmp_path,
+        "app.pfg",
+        """
+        app:
+            team = staff
+            team.size = 3
+            team.recruiter = fork
+            team.recruiter.grase = 2*s
+        """,
+    )
+    result = nexus(tmp_path, "config", path, "--app.team.sise=4")
+    assert result.returncode != 0, shown(result)
+    assert (
+        f"app.team.recruiter.grase: pyre_nexus.recruiters.fork has no trait 'grase'; did you mean 'grace'? "
+        f"(set at {path}:{line(path, 'grase')})"
+    ) in result.stderr, shown(result)
+    assert (
+        "app.team.sise: pyre_nexus.teams.staff has no trait 'sise'; did you mean 'size'? "
+        "(set on the command line: --app.team.sise=4)"
+    ) in result.stderr, shown(result)
+
+
 # check
 def test_check_spawn(tmp_path):
     """
@@ -273,6 +302,16 @@ def test_check_bad_python(tmp_path):
     assert "FAILED" in result.stdout, shown(result)
     assert "RecruitmentError" in result.stdout and "/nonexistent/python3" in result.stdout, shown(result)
     assert "0 of 1 answered" in result.stdout, shown(result)
+
+
+def test_check_unknown_recruiter(tmp_path):
+    """
+    A recruiter name that is none fails the check with the names that are, and no traceback
+    """
+    result = nexus(tmp_path, "check", "--recruiter=sporn")
+    assert result.returncode != 0, shown(result)
+    assert "'sporn'" in result.stderr and "expected one of fork, spawn, ssh, mpi, slurm" in result.stderr, shown(result)
+    assert "Traceback" not in result.stderr, shown(result)
 
 
 def test_check_from_pfg(tmp_path):
@@ -377,12 +416,13 @@ def test_demo(tmp_path):
 
 def test_demo_on_a_terminal(tmp_path):
     """
-    {nexus demo} at a terminal shows the team's progress display, then the results
+    {nexus demo} at a terminal shows the team's progress display, then the results; the run is
+    long enough for the display to show up
     """
     if not NEXUS.exists():
         pytest.fail(f"the console script {NEXUS} is not installed; run `pip install -e .`")
     status, output = terminal.run(
-        [str(NEXUS), "demo", "--samples=80000", "--batches=12", "--serial=no", "--team.size=2"],
+        [str(NEXUS), "demo", "--samples=12000000", "--batches=12", "--serial=no", "--team.size=2"],
         cwd=tmp_path, timeout=60,
     )
     assert status == 0, output

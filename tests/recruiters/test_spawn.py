@@ -94,10 +94,10 @@ def test_broken_python(make_team, tmp_path):
 
 def test_launcher_speaks_utf8(make_team, capfd, tmp_path):
     """
-    What a launcher writes on its stderr is echoed with its characters whole, even when their
-    bytes come in different reads
+    What a launcher that works writes on its stderr is echoed once, with its characters whole,
+    even when their bytes come in different reads
     """
-    # an interpreter that says "€ 🐍" a byte at a time, and leaves
+    # an interpreter that says "€ 🐍" a byte at a time, then runs the worker shell
     fake = tmp_path / "python"
     fake.write_text(
         "#!/bin/sh\n"
@@ -105,14 +105,55 @@ def test_launcher_speaks_utf8(make_team, capfd, tmp_path):
         "    printf \"$byte\" >&2\n"
         "    sleep 0.05\n"
         "done\n"
-        "exit 1\n"
+        f"exec {sys.executable} \"$@\"\n"
     )
     fake.chmod(0o755)
     staff = drill.team(make_team, "spawn", size=1, python=str(fake))
+    assert staff.submit(tasks.echo, 7).result(timeout=PATIENCE) == 7
+    staff.shutdown(wait=True)
+    said = capfd.readouterr()
+    assert said.err.count("€ 🐍\n") == 1 and "€ 🐍" not in said.out
+
+
+def test_failures_said_once(make_team, capfd, tmp_path):
+    """
+    A launcher that keeps failing the same way is said once in the journal and quoted in the
+    error of the tasks that waited, not echoed raw at each attempt
+    """
+    # an interpreter that complains and leaves
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\necho 'no module named pyre_nexus here' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    staff = drill.team(make_team, "spawn", size=3, python=str(fake))
     error = staff.submit(os.getpid).exception(timeout=PATIENCE)
     assert isinstance(error, RecruitmentError)
-    assert "€ 🐍" in str(error)
-    assert "€ 🐍\n" in capfd.readouterr().err
+    assert "3 attempts in a row failed" in str(error)
+    # said once, in the journal's warning, which goes to stdout
+    said = capfd.readouterr()
+    assert (said.out + said.err).count("no module named pyre_nexus here") == 1
+
+
+def test_failures_counted_when_recruitment_recovers(make_team, capfd, tmp_path):
+    """
+    A launcher that fails the same way twice and then works: the failure is said once, and how
+    often it repeated is said once a crew came up
+    """
+    # an interpreter that fails its first two launches, then runs the worker shell
+    count = tmp_path / "count"
+    fake = tmp_path / "python"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f"echo x >> {count}\n"
+        f"if [ $(wc -l < {count}) -le 2 ]; then echo 'not yet' >&2; exit 1; fi\n"
+        f"exec {sys.executable} \"$@\"\n"
+    )
+    fake.chmod(0o755)
+    staff = drill.team(make_team, "spawn", size=1, python=str(fake))
+    staff.policy.tolerance = 5
+    assert staff.submit(tasks.echo, 3).result(timeout=PATIENCE) == 3
+    said = capfd.readouterr()
+    assert (said.out + said.err).count("not yet") == 1
+    assert "1 more recruitments failed the same way before a crew came up" in said.out
 
 
 def test_script_functions_anywhere(tmp_path):

@@ -206,4 +206,46 @@ def test_run_without_assemble(make_team):
     assert pool.crews == []
 
 
+@pytest.mark.parametrize("name", ["submit", "map", "wait", "as_completed", "options"])
+def test_staff_calls_on_a_pool(make_team, name):
+    """
+    Code written for a staff that is given a pool, e.g. by its configuration, learns what a pool
+    does instead and which team to set, whichever call of a staff it makes
+    """
+    pool = make_team("pool", size=1)
+    with pytest.raises(AttributeError) as error:
+        getattr(pool, name)
+    assert str(error.value) == (
+        f"{pool} has no attribute '{name}': a pool runs a workplan: assemble() then run(); "
+        f"{name} is a staff's; set team=staff"
+    )
+    assert error.value.name == name
+    # so code that looks before it leaps sees no such call
+    assert not hasattr(pool, name)
+
+
+def test_pool_calls_on_a_staff(make_team):
+    """
+    A staff asked to assemble a workplan says what it does instead, and which team to set
+    """
+    staff = make_team("staff", size=1)
+    with pytest.raises(AttributeError) as error:
+        staff.assemble([tasks.Square(2)])
+    assert str(error.value) == (
+        f"{staff} has no attribute 'assemble': a staff takes tasks as they come: submit() or map(); "
+        "assemble is a pool's; set team=pool"
+    )
+
+
+def test_other_missing_names_are_plain(make_team):
+    """
+    Names that are neither team's get pyre's plain error, and traits still answer to their names
+    """
+    pool = make_team("pool", size=3)
+    with pytest.raises(AttributeError) as error:
+        pool.nosuch
+    assert str(error.value) == f"{pool} has no attribute 'nosuch'"
+    assert pool.size == 3
+
+
 # end of file
