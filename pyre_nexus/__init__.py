@@ -25,6 +25,11 @@ from .meta import version
 
 # errors
 from . import exceptions
+# a pyre application that fails with a framework error, e.g. a team that cannot recruit, ends
+# with the error's message, not with pyre's traceback of how it said it
+from .Excepthook import Excepthook
+
+Excepthook.install()
 
 # the building blocks
 from .Task import Task as task

@@ -90,6 +90,10 @@ def clean():
     """
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
     env.pop("VIRTUAL_ENV", None)
+    # nor to a make that runs them, e.g. make test, whose flags would make a make they run
+    # announce the folders it enters
+    for key in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS"):
+        env.pop(key, None)
     return env
 
 

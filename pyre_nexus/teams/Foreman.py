@@ -650,7 +650,8 @@ class Foreman(Plain, Peer, implements=Team):
         # count it
         self.rejections += 1
         # leave a note, unless it says what the last one did, but for the ids and numbers of
-        # the attempt: a recruiter that keeps failing the same way is said once
+        # the attempt: a recruiter that keeps failing the same way is said once, however many
+        # tasks get the error that quotes it
         shape = self.numerals.sub("#", reason)
         if shape == self.complaint:
             self.repeats += 1
@@ -670,8 +671,6 @@ class Foreman(Plain, Peer, implements=Team):
             recruiter=str(self.recruiter.pyre_name),
             reason=f"{self.rejections} attempts in a row failed; the last: {reason}",
         )
-        # which says how often, so the next failure is news again
-        self.complaint, self.repeats = None, 0
         # so fail them
         while self.queue:
             task = self.queue.popleft()
@@ -927,6 +926,19 @@ class Foreman(Plain, Peer, implements=Team):
         # use my name, or my family
         return f"team {self.pyre_name or self.pyre_family()}"
 
+    def __getattr__(self, name):
+        # code written for the other kind of team, given me by its configuration, learns which
+        # is which
+        if name in self.missing:
+            raise AttributeError(
+                f"{self} has no attribute '{name}': {self.instead.format(name=name)}", name=name, obj=self
+            )
+        # the rest as pyre sees fit: a trait under one of its aliases, or no such attribute
+        return super().__getattr__(name)
+
+    # the calls of the other kind of team, which i do not make, and what i do instead
+    missing = frozenset()
+    instead = ""
     # how many seconds of work each crew holds: enough to cover a round trip many times over
     horizon = 2e-3
     # what differs between two attempts that fail the same way: launch ids, ports, pids

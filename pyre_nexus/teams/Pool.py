@@ -53,8 +53,9 @@ class Pool(Foreman, family="pyre_nexus.teams.pool"):
         # and hand over the outcomes
         return workplan
 
-    # the calls of a staff, which a pool does not make; asked for them, it says what it does instead
-    staffing = {"submit", "map", "wait", "as_completed", "options"}
+    # the calls of a staff, which a pool does not make, and what it does instead
+    missing = {"submit", "map", "wait", "as_completed", "options"}
+    instead = "a pool runs a workplan: assemble() then run(); {name} is a staff's; set team=staff"
 
     # meta-methods
     def __init__(self, **kwds):
@@ -64,18 +65,6 @@ class Pool(Foreman, family="pyre_nexus.teams.pool"):
         self.workplan = []
         # all done
         return
-
-    def __getattr__(self, name):
-        # code written for a staff, given a pool by its configuration, learns which is which
-        if name in self.staffing:
-            raise AttributeError(
-                f"{self} has no attribute '{name}': a pool runs a workplan: assemble() then run(); "
-                f"{name} is a staff's; set team=staff",
-                name=name,
-                obj=self,
-            )
-        # the rest as pyre sees fit: a trait under one of its aliases, or no such attribute
-        return super().__getattr__(name)
 
 
 # end of file

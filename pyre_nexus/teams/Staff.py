@@ -118,21 +118,9 @@ class Staff(Foreman, family="pyre_nexus.teams.staff"):
         # do not swallow exceptions
         return False
 
-    # the calls of a pool, which a staff does not make; asked for them, it says what it does instead
-    pooling = {"assemble"}
-
-    # meta-methods
-    def __getattr__(self, name):
-        # code written for a pool, given a staff by its configuration, learns which is which
-        if name in self.pooling:
-            raise AttributeError(
-                f"{self} has no attribute '{name}': a staff takes tasks as they come: submit() or map(); "
-                f"{name} is a pool's; set team=pool",
-                name=name,
-                obj=self,
-            )
-        # the rest as pyre sees fit: a trait under one of its aliases, or no such attribute
-        return super().__getattr__(name)
+    # the calls of a pool, which a staff does not make, and what it does instead
+    missing = {"assemble"}
+    instead = "a staff takes tasks as they come: submit() or map(); {name} is a pool's; set team=pool"
 
     # the values of {return_when} that {wait} knows
     conditions = (
