@@ -13,7 +13,7 @@ import sys
 import time
 
 # my parts
-from .Gauge import Detour
+from .Detour import Detour
 
 
 # declaration
