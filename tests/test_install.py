@@ -207,6 +207,7 @@ def test_make_demo_sets_up_the_package_alone(tmp_path):
         reason = "make is not installed"
         if os.environ.get("CI"):
             pytest.fail(reason)
+        print(reason)
         pytest.skip(reason)
     # set up and run, with an environment of the test's and this interpreter
     venv = tmp_path / "venv"
