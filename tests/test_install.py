@@ -119,7 +119,7 @@ def source(tmp_path):
         ROOT,
         target,
         ignore=shutil.ignore_patterns(
-            ".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", "tests"
+            ".venv", ".venv-*", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", "tests"
         ),
     )
     return target
