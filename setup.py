@@ -20,6 +20,10 @@ docs = [
     "myst-parser==5.2.0",
     "sphinxcontrib-mermaid==2.1.1",
 ]
+# the joblib that the tests of the joblib backend run against, and that the build of the guide,
+# which documents the backend, imports; pinned, since joblib calls its backend interface
+# experimental
+joblib = "joblib==1.6.0"
 
 
 # the package
@@ -49,13 +53,17 @@ setuptools.setup(
             "hypothesis>=6.100,<7",
             # wheels only: cp311 has 3.0.0, cp312 and later 3.1.0; elsewhere the fuzz tests skip
             'atheris>=3.0,<3.2; platform_system == "Linux" and platform_machine == "x86_64"',
+            # tests/test_joblib.py
+            joblib,
             # tests/test_docs.py builds the documentation
             *docs,
             # tests/test_docs_browser.py opens its pages in headless chromium; pinned, as the
             # build is, since the test drives the browser through its api
             "selenium==4.51.0",
         ],
-        "docs": docs,
+        "docs": [*docs, joblib],
+        # the joblib backend, pyre_nexus.joblib(); the tests run the pinned version
+        "joblib": ["joblib>=1.6,<2"],
     },
     entry_points={
         "console_scripts": ["nexus-demo = pyre_nexus.apps.Demo:main", "nexus = pyre_nexus.cli.Nexus:main"],

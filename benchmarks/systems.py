@@ -73,15 +73,16 @@ class System:
 
 
 class PyreNexus(System):
-    """pyre_nexus: the staff, with its defaults"""
+    """pyre_nexus: the staff, with its defaults: its event loop in a thread of its own"""
 
     name = "pyre_nexus"
     cases = System.cases | {"G"}
+    mode = "auto"
 
     def _start(self):
         import pyre_nexus
 
-        self.team = pyre_nexus.staff()(name=unique("bench"), size=self.workers)
+        self.team = pyre_nexus.staff()(name=unique("bench"), size=self.workers, mode=self.mode)
 
     def submit_all(self, fn, calls):
         team = self.team
@@ -100,15 +101,26 @@ class PyreNexus(System):
         return [submit(fn) for _ in range(count)]
 
     def _abort(self):
-        # cancel the running tasks too: their workers are killed
+        # cancel the running tasks too, in the thread of the team's loop: their workers are killed
+        self.team.inLoop(self.cancel)
+        self.team.shutdown(wait=True, cancel_futures=True)
+
+    def cancel(self):
         for crew in list(self.team.crews):
             for future in [crew.running(), *crew.waiting()]:
                 if future is not None:
                     future.cancel()
-        self.team.shutdown(wait=True, cancel_futures=True)
 
     def _stop(self):
         self.team.shutdown(wait=True)
+
+
+class PyreNexusHost(PyreNexus):
+    """pyre_nexus: the staff in the caller's event loop, which the calls that wait drive"""
+
+    name = "pyre_nexus host"
+    cases = System.cases
+    mode = "host"
 
 
 class PyreNexusTCP(PyreNexus):
@@ -312,4 +324,4 @@ class Keeping(OldPool):
 
 
 # in the order of the tables
-ALL = [PyreNexus, PyreNexusTCP, MPPool, Executor, Loky, PyreStaff, PyrePool]
+ALL = [PyreNexus, PyreNexusHost, PyreNexusTCP, MPPool, Executor, Loky, PyreStaff, PyrePool]

@@ -5,7 +5,6 @@
 
 
 # externals
-import collections
 import errno
 import heapq
 import itertools
@@ -22,7 +21,7 @@ from pyre.ipc.SelectorPSL import SelectorPSL
 
 # my parts
 from .Interrupts import Interrupts
-from .exceptions import ArgumentError
+from .exceptions import ArgumentError, WrongThread
 
 
 # declaration
@@ -36,12 +35,10 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
     {cancel} takes the alarm out, so a deadline per task costs O(log n) and leaves nothing
     behind when the task finishes in time. User code that a handler would run, e.g. the done
     callbacks of the futures it settles, is put off with {defer} to the end of the pass, where no
-    handler is halfway through: there it may wait on other futures, shut its team down, or raise
+    handler is halfway through: there it may wait on other futures, shut its team down, or raise.
+    The calls put off are those of the thread that runs the pass, and so are shared by the loops
+    it runs, since a handler of one may settle the futures of a team on another
     """
-
-    # the calls put off until the handlers of the pass that is running are done; shared by
-    # every loop, since a handler of one may settle the futures of a team on another
-    later = collections.deque()
 
     # interface
     @pyre.export
@@ -55,20 +52,22 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
         # arm it and hand the caller the means to take it back
         return self._schedule(alarm=Alarm(owner=self, handler=call), interval=interval)
 
-    @classmethod
-    def defer(cls, call):
+    @staticmethod
+    def defer(call):
         """
-        Invoke {call()} once the handlers of the pass that is running are done
+        Invoke {call()} once the handlers of the pass that is running in this thread are done
         """
-        cls.later.append(call)
+        Interrupts.thread.later.append(call)
 
     def step(self, timeout=None):
         """
         Wait at most {timeout} seconds for events, handle the ones that arrived and the alarms
         that came due; return {False} when there is nothing left to wait for
         """
+        # what this thread's passes share
+        passes = Interrupts.thread
         # calls left over from a pass where one of them raised are this pass
-        if self.later:
+        if passes.later:
             self.catchup()
             return True
         # when the next alarm is due
@@ -91,7 +90,7 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
         write = self._write
         # hold interrupts while handlers run, so none is cut short halfway through settling a
         # task; inline, since this is every pass
-        Interrupts.depth += 1
+        passes.depth += 1
         try:
             # dispatch the events
             for key, mask in selection:
@@ -119,7 +118,7 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
         # otherwise, raise what arrived meanwhile
         Interrupts.release()
         # now the calls the handlers put off
-        if self.later:
+        if passes.later:
             self.catchup()
         # all done
         return True
@@ -129,7 +128,7 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
         Invoke the calls that handlers put off; what one of them raises goes to my caller, and
         the rest wait for the next pass
         """
-        later = self.later
+        later = Interrupts.thread.later
         while later:
             later.popleft()()
         # all done
@@ -140,6 +139,15 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
         """
         Handle events until {stop} is called or there is nothing left to watch
         """
+        # the loop of a team on a thread of its own is that thread's alone
+        runner = self.runner
+        if runner is not None and not runner.inside():
+            raise WrongThread(
+                call="dispatcher.watch",
+                team=str(runner.team),
+                thread=runner.thread.name,
+                advice="run a loop of your own, or build the team with mode=host to share this one",
+            )
         # mark me as running
         self._watching = True
         # and go around until somebody stops me or i run out of work
@@ -256,6 +264,8 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
         # no alarms
         self._heap = []
         self._cancelled = 0
+        # and no thread of a team's runs me here
+        self.runner = None
         # all done
         return self
 
@@ -322,6 +332,8 @@ class Dispatcher(SelectorPSL, family="pyre_nexus.dispatcher"):
         # the loop that runs my passes for me, e.g. an asyncio loop through a {Bridge}; it hears
         # of every alarm armed, so it wakes up in time for it
         self.host = None
+        # the thread of a team's own that runs me, if one does
+        self.runner = None
         # all done
         return
 

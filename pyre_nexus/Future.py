@@ -20,7 +20,7 @@ from concurrent.futures._base import (
 # my parts
 from .Dispatcher import Dispatcher
 from .Interrupts import Interrupts
-from .exceptions import Cancelled
+from .exceptions import Cancelled, WaitInLoop
 # my parts
 from .Dispatcher import limit
 
@@ -36,11 +36,14 @@ class Future(concurrent.futures.Future):
     """
     The outcome of a task handed to a team: a {concurrent.futures.Future} that knows its team
 
-    {result()} and {exception()} drive the team's event loop until the outcome arrives, or for
-    at most {timeout} seconds: {None} or infinity for no limit, 0 to look without waiting; so
-    they work from plain synchronous code as well as from inside a handler of a loop that is
-    already running; {cancel()} works on running tasks too, by killing the worker that runs it.
-    Every future ends in exactly one of: a result, an exception, or cancelled
+    {result()} and {exception()} wait at most {timeout} seconds for the outcome: {None} or
+    infinity for no limit, 0 to look without waiting. For a team that runs in its host's event
+    loop they drive that loop meanwhile, so they work from plain synchronous code as well as from
+    inside a handler of a loop that is already running; for a team that runs on a thread of its
+    own they wait for that thread, from any other thread, as {concurrent.futures} does. {cancel()}
+    works on running tasks too, by killing the worker that runs it. Every future ends in exactly
+    one of: a result, an exception, or cancelled. Done callbacks run in the thread of the team's
+    event loop; added to a future that is done already, in the thread that adds them
     """
 
     # interface
@@ -53,8 +56,14 @@ class Future(concurrent.futures.Future):
         if self._state in _DONE:
             # say whether it was cancelled
             return self._state is not FINISHED
-        # ask my team; it knows where i am
-        return self.team.cancel(future=self, reason="cancelled by the caller")
+        # ask my team, in the thread of its loop; it knows where i am
+        team = self.team
+        runner = team.runner
+        if runner is None:
+            team.home(call="Future.cancel")
+        elif not runner.inside():
+            return runner.ask(functools.partial(team.cancel, future=self, reason="cancelled by the caller"))
+        return team.cancel(future=self, reason="cancelled by the caller")
 
     def running(self):
         """
@@ -117,11 +126,18 @@ class Future(concurrent.futures.Future):
         """
         # unless i'm done
         if self._state not in _DONE:
-            # wait in the running asyncio loop, which runs the passes of my team's loop meanwhile;
             # imported here, so a worker that never awaits does not import asyncio
-            from .Bridge import Bridge
+            import asyncio
 
-            yield from Bridge.wait(future=self)
+            # the loop of a team on its own thread runs there; asyncio hears from it
+            if self.team.runner is not None:
+                yield from asyncio.wrap_future(self)
+            # otherwise, wait in the running asyncio loop, which runs the passes of my team's
+            # loop meanwhile
+            else:
+                from .Bridge import Bridge
+
+                yield from Bridge.wait(future=self)
         # hand over the outcome
         return self.result()
 
@@ -131,9 +147,16 @@ class Future(concurrent.futures.Future):
         """
         # if i'm not done
         if self._state not in _DONE:
-            # save it for later
-            self._done_callbacks.append(fn)
-            return
+            # the thread that settles me may touch my callbacks without a lock
+            if self._settling():
+                # save it for later
+                self._done_callbacks.append(fn)
+                return
+            # any other thread takes my lock, under which i am settled
+            with self._condition:
+                if self._state not in _DONE:
+                    self._done_callbacks.append(fn)
+                    return
         # otherwise, call it now, as the base class does, logging what it raises
         try:
             fn(self)
@@ -147,6 +170,11 @@ class Future(concurrent.futures.Future):
         Arrange for {fn(future, news)} to be called, in the team's event loop, each time the
         task reports its progress through {pyre_nexus.progress(news)}
         """
+        # another thread than the one that hears the reports takes my lock
+        if not self._settling():
+            with self._condition:
+                self.listeners = [*(self.listeners or ()), fn]
+            return
         # add it to the listeners
         if self.listeners is None:
             self.listeners = []
@@ -205,7 +233,7 @@ class Future(concurrent.futures.Future):
         self.progress = news
         # and tell the listeners, once no handler is halfway through, if one is running
         if self.listeners:
-            if Interrupts.depth:
+            if Interrupts.thread.depth:
                 Dispatcher.defer(functools.partial(self._announce, news=news))
             else:
                 self._announce(news=news)
@@ -324,17 +352,29 @@ class Future(concurrent.futures.Future):
     # the condition, built on first use
     @property
     def _condition(self):
+        # the thread that settles me asks for it only to wait, e.g. in {concurrent.futures.wait}
+        # called from a done callback, which would wait for itself
+        if self._state not in _DONE and self.team.runner is not None and self.team.runner.inside():
+            raise WaitInLoop(call="concurrent.futures.wait", what=self.label, team=str(self.team))
         # look for it
         condition = self.__dict__.get("_lazycondition")
         # if it's not there
         if condition is None:
             # make one, carefully, since only threads ask for it
             with _GUARD:
-                condition = self.__dict__.setdefault("_lazycondition", threading.Condition())
+                condition = self.__dict__.setdefault("_lazycondition", threading.Condition(threading.Lock()))
         # and hand it over
         return condition
 
     # implementation details
+    def _settling(self):
+        """
+        Whether the caller is the thread that settles me
+        """
+        # the thread of my team's own, or the one whose loop it runs in
+        runner = self.team.runner
+        return runner.inside() if runner is not None else threading.get_ident() == self.team.owner
+
     def _await(self, timeout, call):
         """
         Drive my team's loop until i'm done, or {timeout} seconds pass; {call} is the method
@@ -345,8 +385,13 @@ class Future(concurrent.futures.Future):
             limit(timeout, call=call)
         # if i'm not done
         if self._state not in _DONE:
-            # have my team drive its loop until i am
-            self.team.waitUntil(condition=self.done, timeout=timeout)
+            # a team on a thread of its own settles me there
+            runner = self.team.runner
+            if runner is not None:
+                runner.wait(future=self, timeout=timeout, call=call)
+            # otherwise, have my team drive its loop until i am
+            else:
+                self.team.waitUntil(condition=self.done, timeout=timeout)
         # if i'm still not done
         if self._state not in _DONE:
             # the caller ran out of patience
@@ -363,6 +408,14 @@ class Future(concurrent.futures.Future):
         self.payload = None
         # threads waiting on my condition, if it exists, need a notification
         condition = self.__dict__.get("_lazycondition")
+        # if there is none, settle under the guard that builds it, so a thread that builds it
+        # meanwhile either sees me settled or is notified
+        if condition is None:
+            with _GUARD:
+                condition = self.__dict__.get("_lazycondition")
+                if condition is None:
+                    # nobody can be waiting on it
+                    self._state = state
         # if there is one
         if condition is not None:
             # update under its lock
@@ -371,10 +424,6 @@ class Future(concurrent.futures.Future):
                 for waiter in self._waiters:
                     getattr(waiter, notify)(self)
                 condition.notify_all()
-        # otherwise
-        else:
-            # nobody can be waiting on it
-            self._state = state
         # my team keeps the books
         self.team.ledger.record(self)
         # invoke the callbacks, which are user code: a handler that settles me puts them off
@@ -382,7 +431,7 @@ class Future(concurrent.futures.Future):
         # my team down, and whatever they raise leaves no task halfway through; the base class
         # logs and swallows their errors, and lets the others, e.g. {SystemExit}, through
         if self._done_callbacks:
-            if Interrupts.depth:
+            if Interrupts.thread.depth:
                 Dispatcher.defer(self._invoke_callbacks)
             else:
                 self._invoke_callbacks()

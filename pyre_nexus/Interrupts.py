@@ -5,6 +5,7 @@
 
 
 # externals
+import collections
 import signal
 import threading
 import weakref
@@ -23,10 +24,12 @@ class Interrupts:
     that took the signals over is done, they get back the handling they had
     """
 
-    # how many passes are running their handlers, which a dispatcher counts up as it starts
-    # them, and the signal that arrived meanwhile
-    depth = 0
-    pending = None
+    # what the passes of each thread share: how many of them are running their handlers, which
+    # a dispatcher counts up as it starts them, the calls those handlers put off, and the signal
+    # that arrived meanwhile; per thread, since a team may run its loop in a thread of its own
+    # while the main thread runs another, and a signal, which only the main thread hears, waits
+    # only for the main thread's handlers
+    thread = None
     # the handlers i replaced, by signal, and the teams that need me
     replaced = {}
     holders = weakref.WeakSet()
@@ -78,11 +81,12 @@ class Interrupts:
         because another exception is on its way out
         """
         # one fewer
-        cls.depth -= 1
+        passes = cls.thread
+        passes.depth -= 1
         # if the last pass is over and a signal is waiting
-        if raising and cls.depth == 0 and cls.pending is not None:
+        if raising and passes.depth == 0 and passes.pending is not None:
             # raise it
-            number, cls.pending = cls.pending, None
+            number, passes.pending = passes.pending, None
             cls.interrupt(number)
         # all done
         return
@@ -92,10 +96,11 @@ class Interrupts:
         """
         The signal handler: note {number} while handlers run, raise it otherwise
         """
-        # while handlers run
-        if cls.depth:
+        # while handlers run; the handler runs in the main thread, so these are its passes
+        passes = cls.thread
+        if passes.depth:
             # note it
-            cls.pending = number
+            passes.pending = number
             return
         # otherwise, raise it
         cls.interrupt(number)
@@ -111,6 +116,30 @@ class Interrupts:
         # anything else ends the process, through its exit handlers, with the status the
         # signal would have given it
         raise SystemExit(128 + number)
+
+
+# the state of the passes of each thread
+class Passes(threading.local):
+    """
+    What the passes of the event loops that one thread runs share
+    """
+
+    # meta-methods
+    def __init__(self):
+        # how many of them are running their handlers
+        self.depth = 0
+        # the calls put off until the handlers of the pass that is running are done; shared by
+        # every loop of the thread, since a handler of one may settle the futures of a team on
+        # another
+        self.later = collections.deque()
+        # the signal that arrived while they ran, which only the main thread hears
+        self.pending = None
+        # all done
+        return
+
+
+# one per thread
+Interrupts.thread = Passes()
 
 
 # end of file

@@ -12,6 +12,9 @@ A {team} hands tasks to {crews}: pairs of objects joined by a bidirectional chan
 in the host application's event loop and the other in a worker process built by a {recruiter}
 """
 
+# externals
+import sys
+
 # the framework
 import pyre
 
@@ -42,7 +45,7 @@ from .Dispatcher import Dispatcher as dispatcher
 # protocols and their implementations, through foundries in the subpackages
 from . import teams, recruiters
 from .teams import team, pool, staff
-from .recruiters import recruiter, fork
+from .recruiters import recruiter, fork, forkserver
 
 
 # what a task calls, in its worker
@@ -61,6 +64,28 @@ def progress(news):
         working.announce(news=news)
     # all done
     return
+
+
+# joblib, when the program uses it
+def joblib():
+    """
+    Register the joblib parallel backend that runs on a staff under the name "pyre_nexus", so
+    {joblib.parallel_config(backend="pyre_nexus")} picks it, and return its class; done on
+    import if joblib was imported first, which is then cheap, since joblib costs start up time
+    """
+    # here, so a program that does not use joblib does not load it
+    from joblib import register_parallel_backend
+    from .Joblib import Joblib
+
+    # register it
+    register_parallel_backend("pyre_nexus", Joblib)
+    # and hand it over
+    return Joblib
+
+
+# a program that imported joblib before me finds the backend registered
+if "joblib" in sys.modules:
+    joblib()
 
 
 # end of file

@@ -470,7 +470,46 @@ class TeamClosed(NexusError, RuntimeError):
     # meta-methods
     def __init__(self, team="team", **kwds):
         # build the description
-        description = f"{team} has been shut down and takes no more work"
+        description = f"{team} has been shut down and takes no more work; submit before shutdown, or to another team"
+        # chain up
+        super().__init__(description=description, **kwds)
+        # all done
+        return
+
+
+class WrongThread(NexusError, RuntimeError):
+    """
+    A thread other than the one whose event loop a team runs in tried to drive that loop
+    """
+
+    # meta-methods
+    def __init__(self, call="call", team="team", thread="thread", advice=None, **kwds):
+        # build the description
+        advice = advice or (
+            "call it from that thread, or give the team a thread of its own with mode=thread, "
+            "which takes work and waits from any thread"
+        )
+        description = f"{call}: {team} runs in the event loop of thread '{thread}', which alone may use it; {advice}"
+        # chain up
+        super().__init__(description=description, **kwds)
+        # all done
+        return
+
+
+class WaitInLoop(NexusError, RuntimeError):
+    """
+    The thread that runs a team's event loop tried to wait for what only that loop brings
+    about, e.g. for a future from inside a done callback: it would wait for itself forever
+    """
+
+    # meta-methods
+    def __init__(self, call="call", what="a future", team="team", **kwds):
+        # build the description
+        description = (
+            f"{call}: waiting for {what} in the thread that runs the event loop of {team}, "
+            f"e.g. in a done callback, would wait forever, since that loop delivers it; wait in "
+            f"another thread, or chain the work with add_done_callback"
+        )
         # chain up
         super().__init__(description=description, **kwds)
         # all done

@@ -117,6 +117,10 @@ def make_team():
     teams = []
 
     def make(kind="staff", **traits):
+        # a staff runs in the test's thread, whose loop the tests drive and look into, unless
+        # the test asks for a thread of its own
+        if kind == "staff":
+            traits.setdefault("mode", "host")
         # build one
         factory = getattr(pyre_nexus, kind)()
         team = factory(name=f"test-{kind}-{next(names)}", **traits)

@@ -14,6 +14,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 
 # the package
@@ -896,3 +897,44 @@ def whereabouts():
 
 
 # end of whereabouts
+
+
+# added for tests/teams/test_executor.py
+def late_fail(seconds, message="failed late"):
+    """
+    Sleep for {seconds}, then raise a {ValueError} with {message}
+    """
+    time.sleep(seconds)
+    raise ValueError(message)
+
+
+# end of executor tasks
+
+
+# tasks for tests/recruiters/test_forkserver.py
+# a lock that a thread of the team holds while the team recruits
+forkserver_lock = threading.Lock()
+
+
+def forkserver_take(timeout):
+    """
+    Take the lock of this module, as the worker's copy has it, waiting at most {timeout}
+    seconds; return whether it could, and the pid of the worker
+    """
+    # the worker's copy of this module, by name: when the module's functions travel by value, as
+    # the remote tests have them, a global would travel with them, and a lock does not pickle
+    lock = sys.modules[__name__].forkserver_lock
+    taken = lock.acquire(timeout=timeout)
+    if taken:
+        lock.release()
+    return taken, os.getpid()
+
+
+def forkserver_loaded(names):
+    """
+    Which of the modules {names} the worker has imported
+    """
+    return [name in sys.modules for name in names]
+
+
+# end of forkserver tasks

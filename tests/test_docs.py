@@ -106,7 +106,8 @@ def test_docs_build(tmp_path):
     pages = build(tmp_path)
     # the pages are there, the generated ones with what they read from the package
     for page in ("index", "tutorial", "configuration", "troubleshooting", "conversation", "api", "guide",
-                 "design", "reliability", "recruiters", "recruiters/fork", "recruiters/slurm"):
+                 "design", "reliability", "recruiters", "recruiters/fork", "recruiters/forkserver",
+                 "recruiters/slurm"):
         assert (pages / f"{page}.html").is_file(), page
     configuration = text(pages / "configuration.html")
     assert "team.recruiter.hosts" in configuration
@@ -150,4 +151,53 @@ def test_tutorial_application(tmp_path, recruiter):
     assert "[0, 1, 4, 9, 16, 25, 36, 49, 64, 81]" in output
 
 
+def test_forkserver_page_configuration(tmp_path):
+    """
+    The configuration on the page of the forkserver recruiter is a real one: a team configured
+    by it forks its crews through a server that imported the modules of its preload
+    """
+    # the configuration of the page
+    (block,) = re.findall(r"^```ini\n(.*?)^```", (DOC / "recruiters" / "forkserver.md").read_text(), flags=re.MULTILINE | re.DOTALL)
+    assert "team.recruiter = forkserver" in block and "team.recruiter.preload" in block
+    (tmp_path / "pyre_nexus.pfg").write_text(block)
+    # a script with the team it configures
+    (tmp_path / "served.py").write_text(
+        "import os, sys, pyre_nexus\n"
+        "def probe():\n"
+        "    return 'numpy' in sys.modules, os.getppid()\n"
+        "staff = pyre_nexus.staff()(name='nexus-demo.team')\n"
+        "answers = [staff.submit(probe).result(timeout=30) for _ in range(3)]\n"
+        "servers = [server.pid for server in staff.recruiter.servers.values()]\n"
+        "print(staff.recruiter.pyre_family(), staff.recruiter.preload, all(ok and ppid in servers for ok, ppid in answers))\n"
+        "staff.shutdown()\n"
+    )
+    output = succeeded(run([sys.executable, "served.py"], folder=tmp_path))
+    assert "pyre_nexus.recruiters.forkserver ['numpy', 'json'] True" in output
+
+
 # end of file
+
+
+def blocks(page):
+    """
+    The python code blocks of {page}, a markdown file of the documentation
+    """
+    return re.findall(r"^```python\n(.*?)^```", (DOC / page).read_text(), flags=re.MULTILINE | re.DOTALL)
+
+
+@pytest.mark.timeout(PATIENCE)
+@pytest.mark.parametrize("index", range(2), ids=["threads", "asyncio"])
+def test_threads_page_examples(tmp_path, index):
+    """
+    The examples of the page on threads run as they are, each a script of its own: eight threads
+    share a staff, and asyncio awaits it, cancelling a task it no longer wants
+    """
+    # the example
+    code = blocks("threads.md")[index]
+    script = tmp_path / "example.py"
+    script.write_text(code)
+    # runs
+    output = succeeded(run([sys.executable, str(script)], folder=tmp_path))
+    # and says what it should
+    expected = ["8 threads, each got 332833500", "(9, 16)"][index]
+    assert expected in output

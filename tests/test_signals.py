@@ -469,7 +469,7 @@ def report(stage):
 
 
 report("before")
-staff = pyre_nexus.staff()(name="host-staff", size=1)
+staff = pyre_nexus.staff()(name="host-staff", size=1, mode="host")
 with staff:
     assert staff.submit(tasks.echo, 1).result(timeout=30) == 1
     report("working")

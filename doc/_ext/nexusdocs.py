@@ -178,6 +178,12 @@ examples = {
     "TeamClosed": [
         ("TeamClosed", dict(team="team crunchers")),
     ],
+    "WrongThread": [
+        ("WrongThread", dict(call="Future.result", team="team crunchers", thread="MainThread")),
+    ],
+    "WaitInLoop": [
+        ("WaitInLoop", dict(call="Future.result", what="task 7 (square)", team="team crunchers")),
+    ],
     "InvalidTransition": [
         ("InvalidTransition", dict(crew="crew 48213@ws1", state="lost", target="active")),
     ],

@@ -23,15 +23,15 @@ from .Command import Command
 class About(Command, family="pyre_nexus.cli.about"):
     """
     Show the versions of pyre_nexus, pyre and python, and which recruiters this machine can
-    use: fork and spawn always; ssh, mpi and slurm when their launchers are on the PATH, as
+    use: fork, forkserver and spawn always; ssh, mpi and slurm when their launchers are on the PATH, as
     ssh, mpirun or mpiexec (OpenMPI or MPICH, as its --version says) and srun: 'yes' when the
     launcher is there and tells its version, '?' when it is there but fails to, 'no' when it
-    is not there; and the cgroups the crews of fork and spawn get here, in which hierarchy each
+    is not there; and the cgroups the crews of fork, forkserver and spawn get here, in which hierarchy each
     role is, or why they get none
     """
 
     # the recruiters, in the order to show them; any others pyre_nexus has come after
-    recruiters = ("fork", "spawn", "ssh", "mpi", "slurm")
+    recruiters = ("fork", "forkserver", "spawn", "ssh", "mpi", "slurm")
     # the names of MPI launchers of a particular flavour, for machines with more than one
     flavoured = ("mpirun.openmpi", "mpiexec.openmpi", "mpiexec.mpich", "mpirun.mpich", "mpiexec.hydra")
     # how long a launcher gets to tell its version
@@ -63,7 +63,7 @@ class About(Command, family="pyre_nexus.cli.about"):
             print(line)
         # the cgroups
         print()
-        print("cgroups, for the crews of fork and spawn:")
+        print("cgroups, for the crews of fork, forkserver and spawn:")
         for line in self.cgroups():
             print(f"  {line}")
         # all done
@@ -112,6 +112,8 @@ class About(Command, family="pyre_nexus.cli.about"):
         # the ones that need nothing
         if name == "fork":
             return "yes", "forks the team's process"
+        if name == "forkserver":
+            return "yes", "forks a server forked from the team's process"
         if name == "spawn":
             return "yes", f"starts fresh interpreters: {sys.executable}"
         # ssh: the client

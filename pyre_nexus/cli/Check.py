@@ -43,7 +43,7 @@ class Check(Command, family="pyre_nexus.cli.check"):
 
     # user configurable state
     recruiter = Recruiter()
-    recruiter.doc = "the recruiter to check when no team is named: fork, spawn, ssh, mpi, slurm"
+    recruiter.doc = "the recruiter to check when no team is named: fork, forkserver, spawn, ssh, mpi, slurm"
 
     team = pyre.properties.str(default="")
     team.doc = "check the recruiter of this team instead, e.g. 'nexus-demo.team', as configured"

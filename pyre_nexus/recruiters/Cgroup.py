@@ -237,6 +237,29 @@ class Cgroup:
         # all done
         return cell
 
+    def sketch(self):
+        """
+        What another process, e.g. a fork server, needs to rebuild me with {drawn}: my name, my
+        places and my limits, in plain values that pickle
+        """
+        return dict(
+            name=self.name, places=dict(self.places), memory=self.memory, pids=self.pids, signalled=self.signalled
+        )
+
+    @classmethod
+    def drawn(cls, sketch):
+        """
+        The group of a crew that another process made, from its {sketch}: it admits and kills
+        processes as the original does, but made nothing, so it removes nothing
+        """
+        # the group
+        cell = cls(parent=None, name=sketch["name"])
+        # in the same places, with the same limits
+        cell.places = dict(sketch["places"])
+        cell.memory, cell.pids, cell.signalled = sketch["memory"], sketch["pids"], sketch["signalled"]
+        # all done
+        return cell
+
     def admit(self, pid):
         """
         Move the process {pid} into my group, in each of my hierarchies

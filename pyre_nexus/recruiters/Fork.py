@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import traceback
+import weakref
 # the kill that {Fork.signal} passes on to a crew's cgroup, whose argument hides the module
 from signal import SIGKILL
 
@@ -30,6 +31,8 @@ from .Cgroup import Cgroup
 from .Process import Process
 # the watch over my children
 from .Vigil import Vigil
+# the server that forks the crews of a team with threads of its own
+from .Forker import Forker
 # the descriptors behind a channel
 from ..Wire import Wire
 # errors
@@ -64,6 +67,12 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
     whole crew, which the kernel's out of memory killer enforces, where a memory controller is
     there; and {pids} limits its processes and threads, a task that runs into it ends the crew
     and is a {Casualty} that names it. Where there are none, or with 'off', none of that
+
+    A fork copies the locks of the process's other threads as they are, held or not, and a
+    crew that then needs one waits forever. So a team that is about to start a thread of its
+    own calls {prime}, and from then on its crews are forked by a server, a {Forker}, that was
+    forked from the team while it had one thread; every promise above still holds. A team whose
+    loop is the host's, with no thread of its own, forks its crews directly
     """
 
     # what building me with values i cannot use raises: pyre's, said as it is raised
@@ -113,17 +122,23 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         """
         Fork one crew for {team}
         """
+        # the server that forks the team's crews, if they go through one, up and ready
+        server = None
+        if self.served(team=team):
+            server = self.forker(team=team)
+            server.prepare()
         # the cgroup of the team's crews, which has no hierarchies where they get none
         group = Cgroup.of(recruiter=self, team=team)
-        # a forked worker starts with what the team maps, or with what it has resident where a
+        # a forked worker starts with what its parent maps, or with what it has resident where a
         # cgroup holds the limit, so a limit below that leaves it no room
         resident = group.memory > 0
-        floor = Process.mapped(field="VmRSS" if resident else "VmSize")
+        floor = Process.mapped(field="VmRSS" if resident else "VmSize", pid="self" if server is None else server.pid)
         if self.memory and self.memory <= floor:
+            parent = "team" if server is None else "fork server"
             raise RecruitmentError(
                 recruiter=self.pyre_name,
                 reason=f"its memory limit of {Casualty.size(self.memory)} is less than the "
-                f"{Casualty.size(floor)} the team {'has resident' if resident else 'maps'}, which a "
+                f"{Casualty.size(floor)} the {parent} {'has resident' if resident else 'maps'}, which a "
                 f"forked worker starts with; raise '{self.pyre_name}.memory'",
             )
         # the crew's own cgroup
@@ -145,62 +160,48 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             child.close()
             cell.dissolve()
             raise RecruitmentError(recruiter=self.pyre_name, reason=f"no side channel: {error}")
-        # build the worker side here: pyre's component machinery run in the child would touch,
-        # and so copy, pages of the team's heap; a child that inherits it built pays nothing
-        twin = team.crew(pid=None, channel=child, timer=team.timer)
-        twin.side = twinside
-        twin.dispatcher
-        # fork, with the team's objects out of the collector's sight: a collection in the child
-        # would touch, and so copy, every page of the team's heap; unless the application froze
-        # objects of its own, which thawing ours would thaw too
-        freeze = gc.get_freeze_count() == 0
-        if freeze:
-            gc.freeze()
+        # fork the worker, here or in the server, which hands back a pidfd of it as well
         try:
-            pid = os.fork()
+            if server is None:
+                pid, pidfd = self.split(team=team, channel=child, side=twinside, cell=cell), None
+            else:
+                pid, pidfd = server.fork(channel=child, side=twinside, cell=cell)
         # if that fails
-        except OSError as error:
-            # the team collects its objects again
-            if freeze:
-                gc.unfreeze()
+        except RecruitmentError:
             # clean up
             for channel in (parent, child, side, twinside):
                 channel.close()
             cell.dissolve()
             # and complain
-            raise RecruitmentError(recruiter=self.pyre_name, reason=f"fork failed: {error}")
-        # in the child
-        if pid == 0:
-            # become a worker; this never returns
-            self.enlist(crew=twin, cell=cell)
-        # in the parent, the collector sees the team's objects again
-        if freeze:
-            gc.unfreeze()
-        # and the child's ends belong to the child, as does the twin's event loop, whose kernel
-        # selector would otherwise stay open here until the twin is collected
+            raise
+        # the child's ends belong to the child
         child.close()
         twinside.close()
-        twin.dispatcher.close()
         # build the team side of the crew
         crew = team.crew(pid=pid, channel=parent, timer=team.timer)
         crew.side = side
         # watch for the exit of the child, here and from the team's supervisor, which ends it
         # with the team even while a task holds its interpreter
+        vigil = None
         try:
-            vigil = Vigil(pid=pid)
-            try:
-                team.supervisor.enroll(pid=pid, pidfd=vigil.fd)
-                # and what its tasks start, whatever process group they move to
-                if cell.reach() is not None:
-                    team.supervisor.contain(cgroup=cell.reach())
-            except OSError:
-                vigil.close()
-                raise
+            vigil = Vigil(pid=pid, fd=pidfd)
+            team.supervisor.enroll(pid=pid, pidfd=vigil.fd)
+            # and what its tasks start, whatever process group they move to
+            if cell.reach() is not None:
+                team.supervisor.contain(cgroup=cell.reach())
         # without the watch, a child could leave unnoticed, or outlive the team
         except OSError as error:
-            # so it goes
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
+            # so it goes: my child now, or the server's, through the pidfd, which is the
+            # worker's whatever happened to it since
+            if server is None:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            else:
+                signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+            if vigil is not None:
+                vigil.close()
+            elif pidfd is not None:
+                os.close(pidfd)
             parent.close()
             side.close()
             cell.dissolve()
@@ -209,13 +210,58 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             )
         crew.notes = vigil
         self.cells[crew] = cell
-        team.dispatcher.whenReadReady(
-            channel=vigil, call=functools.partial(self.expire, team=team, crew=crew)
-        )
+        # my own child tells me itself that it exited; the server reports the exits of its own
+        if server is None:
+            team.dispatcher.whenReadReady(
+                channel=vigil, call=functools.partial(self.expire, team=team, crew=crew)
+            )
+        else:
+            server.adopt(crew=crew)
         # and join the team
         crew.join(team=team)
         # all done
         return crew
+
+    def split(self, team, channel, side, cell, streams=None, here=None):
+        """
+        Fork the worker of a crew of {team} that talks over the worker's end of {channel}, with
+        {side} beside it, in the cgroup {cell}; returns its pid. Both the team and the fork server
+        of a team fork their crews here; the server passes on the team's standard output and
+        error, {streams}, and its working directory, {here}
+        """
+        # build the worker side here: pyre's component machinery run in the child would touch,
+        # and so copy, pages of the parent's heap; a child that inherits it built pays nothing
+        twin = team.crew(pid=None, channel=channel, timer=team.timer)
+        twin.side = side
+        twin.dispatcher
+        # fork, with the parent's objects out of the collector's sight: a collection in the child
+        # would touch, and so copy, every page of the parent's heap; unless the application froze
+        # objects of its own, which thawing ours would thaw too
+        freeze = gc.get_freeze_count() == 0
+        if freeze:
+            gc.freeze()
+        try:
+            pid = os.fork()
+        # if that fails
+        except OSError as error:
+            # the parent collects its objects again
+            if freeze:
+                gc.unfreeze()
+            twin.dispatcher.close()
+            # and complain
+            raise RecruitmentError(recruiter=self.pyre_name, reason=f"fork failed: {error}")
+        # in the child
+        if pid == 0:
+            # become a worker; this never returns
+            self.enlist(crew=twin, cell=cell, streams=streams, here=here)
+        # in the parent, the collector sees its objects again
+        if freeze:
+            gc.unfreeze()
+        # and the twin's event loop is the child's, whose kernel selector would otherwise stay
+        # open here until the twin is collected
+        twin.dispatcher.close()
+        # all done
+        return pid
 
     @pyre.export
     def dismiss(self, team, crew):
@@ -242,25 +288,69 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         return
 
     @pyre.export
+    def prime(self, team):
+        """
+        {team} is about to start a thread of its own: fork now, while its process has one
+        thread, the server that forks its crews from now on
+        """
+        # from now on
+        self.primed.add(team)
+        # start it; a failure is news for the next recruitment
+        self.forker(team=team).begin()
+        # all done
+        return
+
+    @pyre.export
     def release(self, team):
         """
-        The team is going away: kill its workers and reap them before returning
+        The team is going away: kill its workers and reap them before returning, and end its
+        fork server, if it has one
         """
+        # its server, which reaps the crews it forked
+        server = self.servers.get(team)
         # go through the crews that are still around
         for crew in list(team.crews):
             # kill
-            self.signal(crew=crew, signal=signal.SIGKILL)
-            # and wait for the corpse; SIGKILL is not refused, so this is short
-            try:
-                os.waitpid(crew.pid, 0)
-            except ChildProcessError:
-                pass
+            self.signal(crew=crew, signal=SIGKILL)
+            # and wait for the corpse of one of mine; SIGKILL is not refused, so this is short
+            if server is None or not server.holds(crew=crew):
+                try:
+                    os.waitpid(crew.pid, 0)
+                except ChildProcessError:
+                    pass
             # its cgroup goes with the team's
             self.cells.pop(crew, None)
-        # which goes now, once what is left in it is gone
+        # the server goes, once it has reaped its crews
+        if server is not None:
+            del self.servers[team]
+            server.close()
+        # the cgroup goes now, once what is left in it is gone
         Cgroup.disperse(recruiter=self, team=team)
         # all done
         return
+
+    def served(self, team):
+        """
+        Whether the crews of {team} are forked by a fork server: once it is primed
+        """
+        return team in self.primed
+
+    def modules(self):
+        """
+        The modules a fork server imports before it forks any crew: none, for me
+        """
+        return []
+
+    def forker(self, team):
+        """
+        The fork server of {team}, made the first time it is asked for
+        """
+        # if it is not there
+        if team not in self.servers:
+            # make it
+            self.servers[team] = Forker(recruiter=self, team=team, preload=self.modules())
+        # all done
+        return self.servers[team]
 
     # framework hooks
     def pyre_configured(self):
@@ -301,14 +391,17 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # and the cgroup of each crew
         self.groups = {}
         self.cells = {}
+        # the teams primed, whose crews go through a fork server from then on, and their servers
+        self.primed = weakref.WeakSet()
+        self.servers = {}
         # all done
         return
 
     # implementation details
     def expire(self, channel, team, crew):
         """
-        The worker of {crew} has exited: reap it, assess what it reported before it left, and
-        bury it
+        The worker of {crew}, my child, has exited: reap it, assess what it reported before it
+        left, and bury it
 
         N.B.: this is an event handler; careful with its return value
         """
@@ -319,23 +412,34 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             os.killpg(crew.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        # and those that left the group, in the crew's cgroup
-        cell = self.cells[crew]
-        cell.kill()
         # collect the status
         exited, status = channel.reap()
         # if it has not exited after all
         if not exited:
             # keep watching
             return True
-        # stop watching, here and from the supervisor
+        # stop watching
         team.dispatcher.forget(channel)
+        # and bury it
+        self.inter(team=team, crew=crew, status=status)
+        # all done
+        return False
+
+    def inter(self, team, crew, status):
+        """
+        The worker of {crew} is gone, with the exit {status}, reaped here or by the fork server
+        that forked it: end what its tasks left in its cgroup, assess what it reported before it
+        left, and bury it
+        """
+        # the processes its tasks started that left its group, in the crew's cgroup
+        cell = self.cells.pop(crew)
+        cell.kill()
+        # stop watching, from the supervisor too
         team.supervisor.discharge(pid=crew.pid)
-        channel.close()
+        crew.notes.close()
         # the reports it sent before it left still count
         crew.readLast(team=team)
         # the cgroup tells whether the kernel killed it for its memory limit, and then it goes
-        del self.cells[crew]
         if status == -signal.SIGKILL and cell.oomed():
             crew.memory = cell.memory
         if cell.reach() is not None:
@@ -344,7 +448,7 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # bury it
         team.bury(crew=crew, status=status)
         # all done
-        return False
+        return
 
     def escalate(self, timestamp, crew, signals):
         """
@@ -386,16 +490,22 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # a buried crew's pid may belong to somebody else by now
         if crew.reaped():
             return
-        # the worker leads its own group, so the processes its tasks started get it too
-        try:
-            os.killpg(crew.pid, signal)
-        # the group may be gone already, or not formed yet
-        except ProcessLookupError:
-            # in which case the worker itself is the target
+        # a crew that a fork server forked is the server's to signal, which knows whether it
+        # reaped it
+        server = next((server for server in self.servers.values() if server.holds(crew=crew)), None)
+        if server is not None:
+            server.signal(crew=crew, number=signal)
+        # mine leads its own group, so the processes its tasks started get it too
+        else:
             try:
-                os.kill(crew.pid, signal)
+                os.killpg(crew.pid, signal)
+            # the group may be gone already, or not formed yet
             except ProcessLookupError:
-                pass
+                # in which case the worker itself is the target
+                try:
+                    os.kill(crew.pid, signal)
+                except ProcessLookupError:
+                    pass
         # a kill reaches the processes that left the group too, in the crew's cgroup
         cell = self.cells.get(crew)
         if signal == SIGKILL and cell is not None:
@@ -403,15 +513,26 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # all done
         return
 
-    def enlist(self, crew, cell):
+    def enlist(self, crew, cell, streams=None, here=None):
         """
-        Turn the child of a fork into the worker side of {crew}, whose cgroup is {cell}; never
-        returns
+        Turn the child of a fork into the worker side of {crew}, whose cgroup is {cell}; with the
+        standard output and error {streams} and the working directory {here}, if given, which a
+        fork server passes on from the team; never returns
         """
         # assume the worst
         status = 1
         # carefully
         try:
+            # the team's streams and directory as they are now, not as they were when the server
+            # that forked me was forked
+            if streams is not None:
+                for number, stream in zip((1, 2), streams):
+                    os.dup2(stream, number)
+            if here is not None:
+                try:
+                    os.chdir(here)
+                except OSError:
+                    pass
             # into my cgroup, before i register and so before i take a task; here rather than in
             # the team, whose event loop the kernel's first move of a process between cgroups
             # would hold up for a grace period of its own, about 15 ms
@@ -420,8 +541,11 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             except OSError as error:
                 print(f"{self.pyre_name}: cannot put a worker in {cell}: {error}", file=sys.stderr)
                 os._exit(1)
-            # prepare the process
-            self.detach(channel=crew.channel, side=crew.side)
+            # prepare the process, keeping my channel and the socket beside it
+            channel = crew.channel
+            self.detach(
+                keep={crew.side.fileno(), Wire._descriptor(channel.inbound), Wire._descriptor(channel.outbound)}
+            )
             # end it with the team, even a team that dies of SIGKILL, once a team that lives would
             # have escalated; a thread that waits in the kernel costs my tasks nothing
             patience = 2 * seconds(self.grace)
@@ -447,18 +571,12 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             traceback.print_exc()
         # and leave: the team's exit handlers and finalizers are not the worker's to run
         finally:
-            # flush the standard streams, which the worker shares with the team
-            for stream in (sys.stdout, sys.stderr):
-                try:
-                    stream.flush()
-                except Exception:
-                    pass
-            # and go
-            os._exit(status)
+            Process.leave(status)
 
-    def detach(self, channel, side):
+    def detach(self, keep):
         """
-        Cut the ties to the team that a worker must not keep
+        Cut the ties to the team that a worker, or a fork server, must not keep: every descriptor
+        but the standard output and error and those in {keep}
         """
         # Ctrl-C on the terminal is for the team, which winds its crews down in order
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -467,8 +585,8 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
             signal.signal(number, signal.SIG_DFL)
         # lead a process group, so the processes my tasks start can be ended with me
         os.setpgid(0, 0)
-        # keep the standard output and error, my channel and its side channel
-        keep = {1, 2, side.fileno(), Wire._descriptor(channel.inbound), Wire._descriptor(channel.outbound)}
+        # keep the standard output and error
+        keep = {1, 2, *keep}
         # every other descriptor is the team's: listening sockets, other crews' channels, the
         # team's event loop; letting them go also lets other crews see the team's EOF. each
         # is pointed at /dev/null rather than closed, so a stale python object that closes its

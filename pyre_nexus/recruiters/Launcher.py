@@ -217,6 +217,15 @@ class Launcher(pyre.component, implements=Recruiter):
         return
 
     @pyre.export
+    def prime(self, team):
+        """
+        {team} is about to start a thread of its own: nothing to do, since i never fork its
+        process; my launchers start fresh processes
+        """
+        # all done
+        return
+
+    @pyre.export
     def release(self, team):
         """
         The team is going away: close every channel, kill every launcher and reap it

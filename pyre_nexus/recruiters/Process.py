@@ -39,6 +39,21 @@ class Process:
         return
 
     @staticmethod
+    def leave(status):
+        """
+        End the child of a fork with {status}, once its standard streams, which it shares with
+        the team, are flushed: the team's exit handlers and finalizers are not the child's to run
+        """
+        # flush
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        # and go
+        os._exit(status)
+
+    @staticmethod
     def confine(crew, memory):
         """
         Keep my address space within {memory} bytes, and tell {crew}, so it can name the limit
@@ -54,13 +69,14 @@ class Process:
         return
 
     @staticmethod
-    def mapped(field="VmSize"):
+    def mapped(field="VmSize", pid="self"):
         """
         The bytes my process maps now, which count against a limit on its address space; or,
-        with {field} VmRSS, those it has resident
+        with {field} VmRSS, those it has resident; or those of the process {pid}, e.g. the fork
+        server whose copies the workers are
         """
         # the kernel keeps count
-        with open("/proc/self/status") as status:
+        with open(f"/proc/{pid}/status") as status:
             for line in status:
                 if line.startswith(f"{field}:"):
                     return int(line.split()[1]) * 1024

@@ -43,6 +43,13 @@ class Recruiter(pyre.protocol, family="pyre_nexus.recruiters"):
         """
 
     @pyre.provides
+    def prime(self, team):
+        """
+        The team is about to start a thread of its own: do now what must be done while its
+        process has one thread
+        """
+
+    @pyre.provides
     def release(self, team):
         """
         The team is going away with workers still alive: end them all before returning

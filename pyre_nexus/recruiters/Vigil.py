@@ -13,7 +13,8 @@ class Vigil:
     """
     A watch over a local child process: a channel, in the sense of {pyre.ipc}, that becomes
     readable when the process exits, so the event loop learns of every exit, reaps it and gets
-    its status without ever blocking in {waitpid}
+    its status without ever blocking in {waitpid}; or over a process that is not a child, e.g.
+    a crew forked by a fork server, whose exit it shows but whose status is its parent's
     """
 
     # interface
@@ -62,11 +63,12 @@ class Vigil:
         return
 
     # meta-methods
-    def __init__(self, pid):
+    def __init__(self, pid, fd=None):
         # save the process id
         self.pid = pid
-        # and watch it
-        self.fd = os.pidfd_open(pid)
+        # and watch it, through the pidfd {fd} if i am given one, e.g. by the parent of a process
+        # that is not mine, which opened it before it could reap the process
+        self.fd = os.pidfd_open(pid) if fd is None else fd
         # all done
         return
 

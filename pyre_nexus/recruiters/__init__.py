@@ -33,6 +33,19 @@ def fork():
     return Fork
 
 
+@pyre.foundry(implements=recruiter, tip="recruit crews by forking a server forked from the team's process")
+def forkserver():
+    """
+    Recruit crews by forking a server that was forked from the team's process while it had one
+    thread, and imported the modules of its preload
+    """
+    # get the implementation
+    from .Forkserver import Forkserver
+
+    # and publish it
+    return Forkserver
+
+
 @pyre.foundry(implements=recruiter, tip="recruit crews in fresh interpreters on this host")
 def spawn():
     """

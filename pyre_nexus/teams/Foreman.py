@@ -7,10 +7,12 @@
 # externals
 import atexit
 import collections
+import functools
 import itertools
 import math
 import os
 import re
+import threading
 import time
 import weakref
 
@@ -149,28 +151,49 @@ class Foreman(Plain, Peer, implements=Team):
     @pyre.export
     def waitUntil(self, condition, timeout=None, loops=()):
         """
-        Wait until {condition()} is true or {timeout} seconds pass, running my event loop, and
-        the other event {loops}, e.g. those of other teams whose futures the caller waits for;
-        returns {condition()}. A {timeout} of {None} or infinity is no limit, and 0 runs one
-        pass that does not wait
+        Wait until {condition()} is true or {timeout} seconds pass, running my event loop, unless
+        a thread of my own runs it, and the other event {loops}, e.g. those of other teams whose
+        futures the caller waits for; returns {condition()}. A {timeout} of {None} or infinity is
+        no limit, and 0 looks once, after a pass that does not wait if there is a loop to run
         """
         # figure out when to give up
         timeout = limit(timeout, call=f"{type(self).__name__}.waitUntil")
+        # a loop that runs in the host's thread is run by the caller, who must be that thread
+        runner = self.runner
+        if runner is None:
+            self.home(call="waitUntil")
+            return self.drive(condition=condition, timeout=timeout, loops=[self.policy.loop, *loops])
+        # mine runs in a thread of its own; with no other loop to run, wait for it
+        if not loops:
+            return runner.waitUntil(condition=condition, timeout=timeout)
+        # otherwise, run the others, looking often, since my thread brings things about too
+        return self.drive(condition=condition, timeout=timeout, loops=loops, beat=self.beat)
+
+    def drive(self, condition, timeout, loops, beat=None):
+        """
+        Run the event {loops} until {condition()} is true or {timeout} seconds pass; with a
+        {beat}, wait no longer than that between looks, for a condition that other threads
+        bring about too
+        """
+        # when to give up
         expiration = None if timeout is None else time.monotonic() + timeout
-        # get my event loop, with the others, if there are any
-        dispatcher = self.policy.loop
-        others = {id(loop): loop for loop in loops if loop is not dispatcher}
-        if others:
-            dispatcher = Relay(dispatchers=[dispatcher, *others.values()])
+        # the loops, each once
+        loops = list({id(loop): loop for loop in loops}.values())
+        dispatcher = loops[0] if len(loops) == 1 else Relay(dispatchers=loops)
         # go around
         while not condition():
             # how long to wait
             remaining = None if expiration is None else max(0.0, expiration - time.monotonic())
-            # do a pass; a loop with nothing to watch can't bring {condition} about
-            if not dispatcher.step(timeout=remaining):
-                raise exceptions.NexusError(
-                    description=f"{self}: the event loop ran out of work with a caller waiting"
-                )
+            pause = remaining if beat is None else beat if remaining is None else min(beat, remaining)
+            # do a pass
+            if not dispatcher.step(timeout=pause):
+                # a loop with nothing to watch can't bring {condition} about, on its own
+                if beat is None:
+                    raise exceptions.NexusError(
+                        description=f"{self}: the event loop ran out of work with a caller waiting"
+                    )
+                # but other threads may
+                time.sleep(pause)
             # once the time is up, after at least the one pass
             if remaining == 0:
                 break
@@ -178,31 +201,35 @@ class Foreman(Plain, Peer, implements=Team):
         return condition()
 
     @pyre.export
-    def shutdown(self, wait=True, cancel_futures=False):
+    def shutdown(self, wait=True, *, cancel_futures=False):
         """
         Take no more work; with {cancel_futures}, cancel the tasks no crew has started; with
-        {wait}, drive my loop until every task has its outcome and every crew is gone. Without
-        {wait}, the crews leave once their work is done, as the loop runs
+        {wait}, wait until every task has its outcome and every crew is gone, driving my loop
+        unless a thread of my own runs it. Without {wait}, the crews leave once their work is
+        done, as the loop runs
         """
-        # take no more work
-        self.closed = True
-        # if the caller wants the waiting tasks cancelled
-        if cancel_futures:
-            # cancel the ones in the queue
-            self.purge(reason=f"{self} was shut down")
-        # if there is nothing left to do, dismiss the crews now
-        self.conclude()
-        # without crews, none is buried to say the team is done, so it is done now
-        if not self.crews:
-            self.disband()
-        # if the caller wants to wait
-        if wait:
-            # for the crews to be gone, which happens after all work is done
-            self.waitUntil(condition=self.deserted)
-            # and close the books
-            if self.summary and self.ledger.submitted:
-                self.books.report(report=self.ledger.summary(team=self))
-                self.books.log()
+        # what shuts me down
+        close = functools.partial(self.close, cancel_futures=cancel_futures)
+        # in the host's loop
+        runner = self.runner
+        if runner is None:
+            # which only its thread may run
+            self.home(call="shutdown")
+            close()
+            # the crews are gone after all work is done
+            if wait:
+                self.waitUntil(condition=self.deserted)
+        # in my own thread
+        else:
+            # which refuses submissions from now on
+            runner.close(call=close)
+            # and ends once the crews are gone
+            if wait:
+                runner.join()
+        # close the books
+        if wait and self.summary and self.ledger.submitted:
+            self.books.report(report=self.ledger.summary(team=self))
+            self.books.log()
         # all done
         return
 
@@ -212,7 +239,10 @@ class Foreman(Plain, Peer, implements=Team):
         My books: how my tasks ended, how deep my queue got, and what each crew did, as a
         dictionary of plain values, ready for {json.dumps}
         """
-        return self.ledger.snapshot(team=self)
+        # from any thread, if a thread of my own runs my loop; else from the host's
+        if self.runner is None:
+            self.home(call="metrics")
+        return self.inLoop(functools.partial(self.ledger.snapshot, team=self))
 
     # team side hooks: what my crews and recruiter call
     def activate(self, crew):
@@ -331,7 +361,7 @@ class Foreman(Plain, Peer, implements=Team):
             # there is nothing to show
             return None
         # otherwise, put one up; my event loop draws it if no future finishes after its delay
-        return Gauge(futures=futures, label=label, dispatcher=self.policy.loop)
+        return self.inLoop(functools.partial(Gauge, futures=futures, label=label, dispatcher=self.policy.loop))
 
     def ungauge(self, gauge):
         """
@@ -339,8 +369,29 @@ class Foreman(Plain, Peer, implements=Team):
         """
         # if there is one
         if gauge is not None:
-            # close it, which gives the program its streams back
-            gauge.close()
+            # close it, in my loop's thread, which gives the program its streams back
+            self.inLoop(gauge.close)
+        # all done
+        return
+
+    def inLoop(self, call):
+        """
+        Make {call()} in the thread that runs my event loop, and return what it returns
+        """
+        # a thread of my own runs it, unless the caller is that thread
+        runner = self.runner
+        if runner is not None and not runner.inside():
+            return runner.ask(call)
+        # otherwise, the caller does
+        return call()
+
+    def home(self, call):
+        """
+        Check that the caller is the thread whose loop i run in, the only one that may {call}
+        """
+        # if it is not
+        if threading.get_ident() != self.owner:
+            raise exceptions.WrongThread(call=call, team=str(self), thread=self.ownerName)
         # all done
         return
 
@@ -550,6 +601,13 @@ class Foreman(Plain, Peer, implements=Team):
         # a closed team takes no work
         if self.closed:
             raise exceptions.TeamClosed(team=str(self))
+        # from any thread, if my loop runs in one of its own; else from the host's
+        runner = self.runner
+        if runner is None:
+            self.home(call="submit")
+            foreign = False
+        else:
+            foreign = not runner.inside()
         # name it
         tid = next(self.tids)
         name = getattr(fn, "__qualname__", None) or type(fn).__qualname__
@@ -563,10 +621,28 @@ class Foreman(Plain, Peer, implements=Team):
             # fail its future, naming the part of the call to blame, if one alone is
             future = Future(team=self, tid=tid, name=name, payload=None)
             what = future.label if error.culprit is None else f"{error.culprit} of {future.label}"
-            future.set_exception(exceptions.UnpicklableTask(what=what, error=f"{type(error).__name__}: {error}"))
+            failure = exceptions.UnpicklableTask(what=what, error=f"{type(error).__name__}: {error}")
+            # in the thread that keeps my books
+            self.inLoop(functools.partial(future.set_exception, failure))
             return future
         # make the future
         future = Future(team=self, tid=tid, name=name, payload=payload, deadline=deadline)
+        # and hand it to the thread of my loop, which queues it
+        if foreign:
+            runner.hand(functools.partial(self.accept, future))
+        else:
+            self.accept(future)
+        # all done
+        return future
+
+    def accept(self, future):
+        """
+        Queue {future}, in the thread of my loop
+        """
+        # a team that ended meanwhile, e.g. as the interpreter exits, runs it no more
+        if self.closed and self.terminated:
+            future.set_cancelled(reason=self.terminated)
+            return
         # queue it
         queue = self.queue
         queue.append(future)
@@ -583,7 +659,7 @@ class Foreman(Plain, Peer, implements=Team):
             # recruit
             self.recruit()
         # all done
-        return future
+        return
 
     def distribute(self):
         """
@@ -808,24 +884,44 @@ class Foreman(Plain, Peer, implements=Team):
         # all done
         return
 
-    def terminate(self):
+    def close(self, cancel_futures):
         """
-        The interpreter is exiting: cancel what is left and kill my workers
+        Take no more work; with {cancel_futures}, cancel the tasks no crew has started; let the
+        crews go once the work is done
         """
         # take no more work
         self.closed = True
+        # if the caller wants the waiting tasks cancelled
+        if cancel_futures:
+            # cancel the ones in the queue
+            self.purge(reason=f"{self} was shut down")
+        # if there is nothing left to do, dismiss the crews now
+        self.conclude()
+        # without crews, none is buried to say the team is done, so it is done now
+        if not self.crews:
+            self.disband()
+        # all done
+        return
+
+    def terminate(self, reason="the interpreter is exiting"):
+        """
+        End now, for {reason}, e.g. the interpreter is exiting: cancel what is left and kill my
+        workers
+        """
+        # take no more work
+        self.closed = True
+        self.terminated = reason
         # cancel the waiting tasks
-        self.purge(reason="the interpreter is exiting")
+        self.purge(reason=reason)
         # and the running ones
         for crew in self.crews:
             for task in crew.recall():
                 if not task.done():
-                    task.set_cancelled(reason="the interpreter is exiting")
-        # if there are workers left
-        if self.crews:
-            # kill them all and reap them
-            self.recruiter.release(team=self)
-            self.crews.clear()
+                    task.set_cancelled(reason=reason)
+        # kill the workers that are left and reap them, and let go of what the recruiter holds
+        # for me, e.g. the server that forks my crews
+        self.recruiter.release(team=self)
+        self.crews.clear()
         # my supervisor has nothing left to watch
         self.supervisor.close()
         # all done
@@ -901,8 +997,12 @@ class Foreman(Plain, Peer, implements=Team):
         self.crews = []
         # task ids; zero is reserved for the setup of a crew
         self.tids = itertools.count(1)
-        # whether i take work
+        # whether i take work, and why i ended at once, if i did
         self.closed = False
+        self.terminated = None
+        # the thread that built me, whose loop i run in unless a thread of my own runs it
+        self.owner = threading.get_ident()
+        self.ownerName = threading.current_thread().name
         # failed recruitments in a row; the last failure said, with the ids and numbers of its
         # attempt blotted out, and how often it happened again without being said
         self.rejections = 0
@@ -939,6 +1039,10 @@ class Foreman(Plain, Peer, implements=Team):
     # the calls of the other kind of team, which i do not make, and what i do instead
     missing = frozenset()
     instead = ""
+    # the thread of my own that runs my loop, if one does
+    runner = None
+    # how often a caller that runs other loops looks at what my thread brought about, in seconds
+    beat = 0.01
     # how many seconds of work each crew holds: enough to cover a round trip many times over
     horizon = 2e-3
     # what differs between two attempts that fail the same way: launch ids, ports, pids
@@ -952,6 +1056,9 @@ def _terminate():
     """
     # go through the teams
     for team in list(teams):
+        # but those whose own thread is still at it, and may not be touched from here
+        if team.runner is not None and team.runner.running():
+            continue
         # carefully, since the interpreter is going down
         try:
             team.terminate()
@@ -959,9 +1066,10 @@ def _terminate():
             pass
     # the callbacks that a signal or an exit kept from running when their pass ended get their
     # turn, so every future's callbacks run once
-    while Dispatcher.later:
+    later = Interrupts.thread.later
+    while later:
         try:
-            Dispatcher.later.popleft()()
+            later.popleft()()
         except BaseException:
             pass
     # all done

@@ -7,30 +7,54 @@
 # externals
 import collections
 import concurrent.futures
+import functools
 import itertools
 import numbers
+import threading
 import time
+from concurrent.futures._base import FINISHED
 
-# my base class
+# the framework
+import pyre
+from pyre.framework.Priority import Priority
+
+# my base classes
 from .Foreman import Foreman
 # my parts
+from .Runner import Runner
 from ..Dispatcher import limit
-from ..exceptions import ArgumentError
+from ..exceptions import ArgumentError, WaitInLoop, complain
 
 
 # declaration
-class Staff(Foreman, family="pyre_nexus.teams.staff"):
+class Staff(Foreman, concurrent.futures.Executor, family="pyre_nexus.teams.staff"):
     """
-    A standing team for long lived applications, with the interface of
-    {concurrent.futures.Executor}
+    A standing team for long lived applications: a {concurrent.futures.Executor}
 
     {submit} returns a future at once; crews are recruited as the work needs them, up to
-    {size}. Waiting for futures, through their {result} or through {wait}, {as_completed} and
-    {map}, drives the team's event loop; a host application that runs the same loop gets the
-    done callbacks of the futures while it keeps serving. {wait} and {as_completed} take the
-    futures of other teams too, and drive their loops as well. Every {timeout} is a number of
-    seconds: {None} or infinity for no limit, 0 to look without waiting
+    {size}. Its event loop runs in one of two places, by {mode}. In a thread of its own, the
+    default for a staff built in code without an event loop: any thread may submit, wait,
+    cancel and shut down, the futures complete for {concurrent.futures.wait} and
+    {as_completed}, for a thread that only calls {result}, and for asyncio's {wrap_future} and
+    {run_in_executor}, and done callbacks run in that thread. Or in the host's loop, the default
+    for the staff of a pyre application, built from its configuration, and for one given an
+    event loop, e.g. that of a pyre server: waiting for futures, through their
+    {result} or through {wait}, {as_completed} and {map}, drives that loop, which only the
+    thread that built the staff may do; the host keeps serving while tasks run, and gets the
+    done callbacks of the futures in its loop. {wait} and {as_completed} take the futures of
+    other teams too, and drive their loops as well. Every {timeout} is a number of seconds:
+    {None} or infinity for no limit, 0 to look without waiting
     """
+
+    # user configurable state
+    mode = pyre.properties.str(default="auto")
+    mode.doc = (
+        "where my event loop runs: 'thread', in a thread of my own, started by the first task and "
+        "ended by shutdown, so any thread may use me, as an Executor; 'host', in the loop of the "
+        "application that hosts me, run by it or by the calls that wait, from the thread that "
+        "built me; 'auto', 'host' if an application's configuration built me or i was given a "
+        "dispatcher, 'thread' if code built me without one"
+    )
 
     # interface
     def submit(self, fn, /, *args, **kwds):
@@ -74,20 +98,22 @@ class Staff(Foreman, family="pyre_nexus.teams.staff"):
             )
         # the futures, in order, and the loops that finish them
         futures = list(dict.fromkeys(futures))
-        loops = self.loopsOf(futures=futures, call="Staff.wait")
-        # waiting for all of them: look at each once it is done, in order; they mostly finish
-        # in the order they were submitted, so a pass looks at few more than finished in it
-        if return_when == concurrent.futures.ALL_COMPLETED:
-            until = Sweep(futures=futures).over
-        # otherwise, count them down as they finish, so waiting costs nothing per future per pass
+        loops, beat = self.loopsOf(futures=futures, call="Staff.wait")
+        # waiting for all of them, in loops that the caller runs: look at each once it is done,
+        # in order; they mostly finish in the order they were submitted, so a pass looks at few
+        # more than finished in it
+        if loops and not beat and return_when == concurrent.futures.ALL_COMPLETED:
+            self.drive(condition=Sweep(futures=futures).over, timeout=timeout, loops=loops)
+        # otherwise, count them down as they finish, in the threads that finish them, so waiting
+        # costs nothing per future per pass
         else:
-            tally = Tally(futures=futures)
-            if return_when == concurrent.futures.FIRST_COMPLETED:
-                until = lambda: tally.finished > 0
+            tally = Tally(futures=futures, return_when=return_when)
+            # in the loops the caller runs, looking up often if threads finish some of them
+            if loops:
+                self.drive(condition=tally.over.is_set, timeout=timeout, loops=loops, beat=beat)
+            # or while threads of their own finish them all
             else:
-                until = lambda: tally.pending == 0 or tally.failed > 0
-        # drive
-        self.waitUntil(condition=until, timeout=timeout, loops=loops)
+                tally.over.wait(timeout=timeout)
         # split
         done = {future for future in futures if future.done()}
         return concurrent.futures._base.DoneAndNotDoneFutures(done, set(futures) - done)
@@ -101,11 +127,11 @@ class Staff(Foreman, family="pyre_nexus.teams.staff"):
         # check the arguments now, rather than when the caller first asks for a future
         timeout = limit(timeout, call="Staff.as_completed")
         pending = set(futures)
-        loops = self.loopsOf(futures=pending, call="Staff.as_completed")
+        loops, beat = self.loopsOf(futures=pending, call="Staff.as_completed")
         # when to give up
         expiration = None if timeout is None else time.monotonic() + timeout
         # and hand them over as they come
-        return self.completions(pending=pending, expiration=expiration, loops=loops)
+        return self.completions(pending=pending, expiration=expiration, loops=loops, beat=beat)
 
     # context manager
     def __enter__(self):
@@ -118,10 +144,74 @@ class Staff(Foreman, family="pyre_nexus.teams.staff"):
         # do not swallow exceptions
         return False
 
+    # framework hooks
+    def pyre_configured(self):
+        """
+        Check my configuration, and my {mode}
+        """
+        # chain up
+        yield from super().pyre_configured()
+        # the mode is one i know
+        if self.mode not in self.modes:
+            yield str(complain(self, trait="mode", value=self.mode, accepted=" or ".join(map(repr, self.modes))))
+        # all done
+        return
+
+    def pyre_traitModified(self, trait, new, old):
+        """
+        A trait changed after i was built: where my loop runs may change until it runs
+        """
+        # chain up
+        super().pyre_traitModified(trait=trait, new=new, old=old)
+        # if where my loop runs may have changed
+        if self.pyre_cooked and trait.name in ("mode", "dispatcher"):
+            # a loop that runs stays where it is
+            if self.runner is not None and self.runner.thread is not None:
+                setattr(self, trait.name, old.value)
+                raise complain(
+                    self, trait=trait.name, value=new.value, accepted="the same as before: my loop runs already"
+                )
+            # a bad mode is refused
+            if self.mode not in self.modes:
+                setattr(self, trait.name, old.value)
+                raise complain(self, trait="mode", value=new.value, accepted=" or ".join(map(repr, self.modes)))
+            # otherwise, it runs where it is told
+            self.runner = Runner(team=self) if self.threaded() else None
+        # all done
+        return self
+
+    def pyre_initialized(self):
+        """
+        Set up the thread of my own, if my loop runs in one
+        """
+        # chain up
+        errors = list(super().pyre_initialized())
+        if errors:
+            yield from errors
+            return
+        # the thread that runs my loop, unless the host's does
+        self.runner = Runner(team=self) if self.threaded() else None
+        # all done
+        return
+
+    # meta-methods
+    def __init__(self, **kwds):
+        # whether i belong in a host's loop: pyre built me as part of a component, e.g. the team
+        # of an application, or i was built anonymously with an event loop; a named staff given
+        # one finds it among its configuration
+        values = kwds.get("pyre_values") or {}
+        self.hosted = kwds.get("implicit", False) or any(trait.name == "dispatcher" for trait in values)
+        # chain up
+        super().__init__(**kwds)
+        # all done
+        return
+
     # the calls of a pool, which a staff does not make, and what it does instead
     missing = {"assemble"}
     instead = "a staff takes tasks as they come: submit() or map(); {name} is a pool's; set team=pool"
 
+    # the places my loop may run
+    modes = ("auto", "thread", "host")
     # the values of {return_when} that {wait} knows
     conditions = (
         concurrent.futures.FIRST_COMPLETED,
@@ -130,13 +220,30 @@ class Staff(Foreman, family="pyre_nexus.teams.staff"):
     )
 
     # implementation details
+    def threaded(self):
+        """
+        Whether my loop runs in a thread of my own
+        """
+        # as configured
+        mode = self.mode
+        if mode != "auto":
+            return mode == "thread"
+        # in a host's loop if i belong there, or was given one in configuration, or later
+        priority = self.pyre_inventory.getTraitPriority(self.pyre_trait(alias="dispatcher"))
+        given = priority is not None and priority.category > Priority.package.category
+        return not (self.hosted or given)
+
     def loopsOf(self, futures, call):
         """
-        The event loops that finish {futures}, those of their teams; a future that is not done
-        and has no team, e.g. one of a thread pool, is refused, since no loop finishes it
+        The event loops the caller runs to finish {futures}: those of their teams that run in a
+        host's loop, and mine, if it runs in the host's, or none if no future needs one; and how
+        often to look up from them, if threads of their own finish some of the futures. A
+        future that is not done and has no team, e.g. one of a thread pool, is refused, since no
+        loop finishes it
         """
-        # the loops, each once
+        # the loops, each once, and whether any future is finished by a thread
         loops = {}
+        threaded = False
         for future in futures:
             # a future that is done needs no loop
             if future.done():
@@ -150,22 +257,36 @@ class Staff(Foreman, family="pyre_nexus.teams.staff"):
                     value=future,
                     accepted="futures of pyre_nexus teams; wait for others with concurrent.futures",
                 )
-            # and its loop
+            # a team on a thread of its own finishes it there, unless the caller is that thread
+            runner = team.runner
+            if runner is not None:
+                if runner.inside():
+                    raise WaitInLoop(call=call, what=future.label, team=str(team))
+                threaded = True
+                continue
+            # the loop of a team in its host's loop is run by the caller, who must be its thread
+            team.home(call=call)
             loop = team.policy.loop
             loops[id(loop)] = loop
+        # mine too, if the caller runs it, for the progress display it draws
+        if loops and self.runner is None:
+            self.home(call=call)
+            loops.setdefault(id(self.policy.loop), self.policy.loop)
         # hand them over
-        return list(loops.values())
+        return list(loops.values()), self.beat if threaded else None
 
-    def completions(self, pending, expiration, loops):
+    def completions(self, pending, expiration, loops, beat):
         """
-        Yield the futures in {pending} as they finish, driving {loops} as well as mine; raises
-        {TimeoutError} if they are not all done by {expiration}
+        Yield the futures in {pending} as they finish, driving {loops}, if the caller runs any, or
+        waiting for the threads that finish them; raises {TimeoutError} if they are not all done
+        by {expiration}
         """
-        # the ones that finished and were not yielded
+        # the ones that finished and were not yielded, and the news that there are some, handed
+        # over by whichever thread finishes them
         finished = collections.deque()
-        # arrange to hear of each one
-        for future in pending:
-            future.add_done_callback(finished.append)
+        news = threading.Event()
+        total = len(pending)
+        enroll(futures=pending, callback=lambda future: (finished.append(future), news.set()))
         # show their progress, on a terminal
         gauge = self.gauge(futures=pending, label="tasks")
         # carefully, so the display comes down however the caller leaves
@@ -174,11 +295,15 @@ class Staff(Foreman, family="pyre_nexus.teams.staff"):
             while pending:
                 # wait for one
                 remaining = None if expiration is None else max(0, expiration - time.monotonic())
-                if not self.waitUntil(condition=lambda: bool(finished), timeout=remaining, loops=loops):
-                    raise concurrent.futures.TimeoutError(
-                        f"{len(pending)} (of {len(pending) + len(finished)}) futures unfinished"
-                    )
-                # hand over the ones that finished
+                if loops:
+                    self.drive(condition=news.is_set, timeout=remaining, loops=loops, beat=beat)
+                else:
+                    news.wait(timeout=remaining)
+                if not news.is_set():
+                    raise concurrent.futures.TimeoutError(f"{len(pending)} (of {total}) futures unfinished")
+                # hand over the ones that finished; the news is cleared first, so one that
+                # finishes meanwhile brings news of its own
+                news.clear()
                 while finished:
                     future = finished.popleft()
                     if future in pending:
@@ -281,9 +406,9 @@ class Submitter:
                     yield result
         # whatever happened
         finally:
-            # cancel what is left
-            for future in futures:
-                future.cancel()
+            # cancel what is left, all at once in the thread of the team's loop
+            if futures:
+                self.team.inLoop(functools.partial(cancel, futures))
             # and end the display
             self.team.ungauge(gauge)
         # all done
@@ -323,18 +448,25 @@ class Sweep:
 # the counter of finished futures
 class Tally:
     """
-    Count {futures} as they finish
+    Count {futures} as they finish, in the threads that finish them, and set {over} once the
+    wait for them is over by {return_when}
     """
 
     # meta-methods
-    def __init__(self, futures):
-        # the counts
+    def __init__(self, futures, return_when):
+        # the counts, under a lock, since the threads of several teams may count
         self.pending = len(futures)
-        self.finished = 0
         self.failed = 0
+        self.lock = threading.Lock()
+        # when to stop
+        self.first = return_when == concurrent.futures.FIRST_COMPLETED
+        self.failure = return_when == concurrent.futures.FIRST_EXCEPTION
+        self.over = threading.Event()
+        # there is nothing to wait for
+        if not futures:
+            self.over.set()
         # listen to each future; a future that is done already calls back right away
-        for future in futures:
-            future.add_done_callback(self.count)
+        enroll(futures=futures, callback=self.count)
         # all done
         return
 
@@ -344,13 +476,56 @@ class Tally:
         One more future finished
         """
         # count it
-        self.pending -= 1
-        self.finished += 1
-        # and its failure
-        if future.failed():
-            self.failed += 1
+        with self.lock:
+            self.pending -= 1
+            # by the state of the base class, which the futures of other executors share
+            if future._state == FINISHED and future._exception is not None:
+                self.failed += 1
+            # and stop, if that was enough
+            if self.first or self.pending == 0 or (self.failure and self.failed):
+                self.over.set()
         # all done
         return
+
+
+# listening to futures
+def enroll(futures, callback):
+    """
+    Add {callback} to the done callbacks of each of {futures}, in the thread of its team's loop,
+    where it costs no lock, and all the futures of a team at once
+    """
+    # the futures, by the team whose thread must add the callbacks
+    foreign = collections.defaultdict(list)
+    for future in futures:
+        # a future with no team, e.g. one of a thread pool that is done, takes it at once
+        team = getattr(future, "team", None)
+        runner = team and team.runner
+        if runner is not None and not runner.inside():
+            foreign[team].append(future)
+        else:
+            future.add_done_callback(callback)
+    # hand each team its own
+    for team, mine in foreign.items():
+        team.inLoop(functools.partial(listen, mine, callback))
+    # all done
+    return
+
+
+def listen(futures, callback):
+    """
+    Add {callback} to the done callbacks of each of {futures}
+    """
+    for future in futures:
+        future.add_done_callback(callback)
+
+
+# cancel futures
+def cancel(futures):
+    """
+    Cancel each of {futures}
+    """
+    for future in futures:
+        future.cancel()
 
 
 # the bodies of the chunks of a map; at module level, so the worker finds them by name

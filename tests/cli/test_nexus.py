@@ -155,11 +155,11 @@ def test_about(tmp_path):
     recruiters = {
         match.group(1): match.group(2)
         for match in re.finditer(
-            r"^\s+(fork|spawn|ssh|mpi|slurm)\s+(yes|no|\?)\s", output.split("recruiters:")[1], re.MULTILINE
+            r"^\s+(fork|forkserver|spawn|ssh|mpi|slurm)\s+(yes|no|\?)\s", output.split("recruiters:")[1], re.MULTILINE
         )
     }
-    assert set(recruiters) == {"fork", "spawn", "ssh", "mpi", "slurm"}, output
-    assert recruiters["fork"] == recruiters["spawn"] == "yes"
+    assert set(recruiters) == {"fork", "forkserver", "spawn", "ssh", "mpi", "slurm"}, output
+    assert recruiters["fork"] == recruiters["forkserver"] == recruiters["spawn"] == "yes"
     # a launcher that is not on the PATH is not found
     assert (recruiters["ssh"] == "no") == (shutil.which("ssh") is None), output
     assert (recruiters["mpi"] == "no") == (shutil.which("mpirun") is shutil.which("mpiexec") is None), output
@@ -168,7 +168,7 @@ def test_about(tmp_path):
     group = Cgroup.team(memory=1 << 30, pids=1024)
     expected = group.describe()
     group.dissolve()
-    shown_cgroups = output.split("cgroups, for the crews of fork and spawn:\n")[1].splitlines()
+    shown_cgroups = output.split("cgroups, for the crews of fork, forkserver and spawn:\n")[1].splitlines()
     assert [line.strip() for line in shown_cgroups] == expected, output
 
 
@@ -310,7 +310,7 @@ def test_check_unknown_recruiter(tmp_path):
     """
     result = nexus(tmp_path, "check", "--recruiter=sporn")
     assert result.returncode != 0, shown(result)
-    assert "'sporn'" in result.stderr and "expected one of fork, spawn, ssh, mpi, slurm" in result.stderr, shown(result)
+    assert "'sporn'" in result.stderr and "expected one of fork, forkserver, spawn, ssh, mpi, slurm" in result.stderr, shown(result)
     assert "Traceback" not in result.stderr, shown(result)
 
 

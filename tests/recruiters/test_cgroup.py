@@ -43,7 +43,7 @@ HEADROOM = 256 * 1024 * 1024
 # the limit of processes and threads for the fork bombs
 PIDS = 64
 # the recruiters with cgroups
-RECRUITERS = ("fork", "spawn")
+RECRUITERS = ("fork", "forkserver", "spawn")
 
 
 # helpers

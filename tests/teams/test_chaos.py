@@ -40,19 +40,28 @@ Nothing else is allowed: no task without an outcome, no second outcome, no callb
 other than once, and once the team is shut down no worker process, no descriptor opened since
 the team was built, and nothing new in /dev/shm
 
+The runs drive a staff in the test's thread, which runs its loop, cancels the tasks of the cancel
+kind from an alarm in it and keeps the killer's roster there; {chaos_threads} runs the same chaos
+on a staff whose loop runs in a thread of its own, used by several client threads at once, which
+submit, wait with {concurrent.futures.wait} and cancel, while another thread keeps the roster by
+asking the staff's thread; the callbacks must then run in the staff's thread
+
 The tests that end with a strict xfail show bugs found this way: each reason says what, and
 doc/reliability.md (written by benchmarks/reliability.py) proposes the fixes
 """
 
 # externals
 import collections
+import concurrent.futures
 import gc
 import os
 import random
 import signal
 import subprocess
 import sys
+import threading
 import time
+import traceback
 
 import pytest
 
@@ -68,8 +77,9 @@ from tests.conftest import children, wait_until
 # the team's process (the workers: forked crews, or the launchers of spawned ones, which are
 # their workers) at random moments, {rate} times a second on average, choosing among those that
 # are at least {age} seconds old; with a {roster}, a file where the team keeps the pids of its
-# registered crews, only among those, otherwise among all, recruits that have not registered
-# yet included; it logs the pid of each kill and stops on SIGTERM
+# registered crews, only among those, children or grandchildren, otherwise among all children,
+# recruits that have not registered yet included; it logs the pid of each kill and stops on
+# SIGTERM
 KILLER = r"""
 import ctypes, os, random, signal, sys, time
 
@@ -96,6 +106,21 @@ def enrolled():
         return set()
 
 
+def descends(fields, generations):
+    # whether the process whose stat {fields} are given descends from the team's process within
+    # {generations}
+    ancestor = int(fields[1])
+    for _ in range(generations - 1):
+        if ancestor == parent or ancestor <= 1:
+            break
+        try:
+            with open(f"/proc/{ancestor}/stat") as stream:
+                ancestor = int(stream.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            return False
+    return ancestor == parent
+
+
 def victims():
     with open("/proc/uptime") as stream:
         uptime = float(stream.read().split()[0])
@@ -111,8 +136,9 @@ def victims():
                 fields = stream.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        # the state, the parent, and the start time in clock ticks since boot
-        if fields[0] in "ZX" or int(fields[1]) != parent:
+        # the state, the parent, and the start time in clock ticks since boot; a registered
+        # crew may be a grandchild, forked by a server on the team's behalf
+        if fields[0] in "ZX" or not descends(fields, 1 if crews is None else 3):
             continue
         if uptime - int(fields[19]) / ticks < age:
             continue
@@ -315,6 +341,175 @@ def plan(count, mix, seed):
     return kinds
 
 
+class Books:
+    """
+    The books of a chaos run, kept as the outcomes arrive: the tasks without an outcome yet, by
+    task id, with their kind, index and future; the callbacks each task got; what was asked of
+    cancel() and what it said; the outcomes by kind, the violations of the rules, and the deaths
+    of innocent tasks. Outcomes may arrive in any thread, so the books are kept under a lock.
+    With {home}, which returns the id of the thread of the team's loop, a callback must run in
+    that thread, or at once in the thread that adds it to a future that is done already
+    """
+
+    def __init__(self, casualties, target, home=None):
+        self.casualties = casualties
+        self.target = target
+        self.home = home
+        self.lock = threading.Lock()
+        self.outstanding = {}
+        self.calls = collections.Counter()
+        self.cancels = {}
+        self.outcomes = collections.defaultdict(collections.Counter)
+        self.violations = []
+        self.deaths = collections.Counter(innocent=0, settled=0)
+        # the callbacks that ran in a thread they should not have
+        self.strays = []
+        # the future each thread is adding its callback to
+        self.adding = threading.local()
+
+    def track(self, kind, i, future):
+        """
+        Keep {future}, the task of {kind} with index {i}, until its outcome arrives
+        """
+        with self.lock:
+            self.outstanding[future.tid] = (kind, i, future)
+        self.adding.future = future
+        try:
+            future.add_done_callback(self.called)
+        finally:
+            self.adding.future = None
+
+    def called(self, future):
+        """
+        A task has its outcome: judge it, once
+        """
+        # where the callback runs
+        stray = None
+        if self.home is not None and threading.get_ident() != self.home():
+            if getattr(self.adding, "future", None) is not future:
+                stray = f"{future.label}: its callback ran in {threading.current_thread().name}"
+        with self.lock:
+            if stray is not None:
+                self.strays.append(stray)
+            self.calls[future.tid] += 1
+            if self.calls[future.tid] > 1:
+                return
+            kind, i, _ = self.outstanding.pop(future.tid)
+            self.deaths["settled"] += 1
+            name = outcome(future)
+            self.outcomes[kind][name] += 1
+            if kind != "exit":
+                self.deaths["innocent"] += future.deaths
+            problem = judge(kind, i, future, self.casualties, self.cancels)
+            # a killer that strikes recruits before they register makes recruitments fail, and
+            # the team gives up on the waiting tasks when they fail often enough in a row
+            if problem and self.target == "children" and name == "RecruitmentError":
+                problem = None
+            if problem is not None:
+                self.violations.append(f"{future.label} [{kind}]: {problem}")
+
+
+def tend(targets, cancels, dice, late=False):
+    """
+    Cancel the tasks in {targets}, of the cancel kind, a moment after each is seen running:
+    {targets} maps each future to when to cancel it, {None} until it is seen running; {cancels}
+    gets "asked" before cancel() is called, then what it said. With {late}, for a caller that is
+    not the thread of the team's loop, a cancel() that said False because the task got another
+    outcome meanwhile, which the loop may settle between the look and the cancel, is "late"
+    """
+    now = time.monotonic()
+    for future in list(targets):
+        if future.done():
+            del targets[future]
+            continue
+        if not future.running():
+            targets[future] = None
+            continue
+        if targets[future] is None:
+            targets[future] = now + dice.uniform(0, 0.05)
+        elif now >= targets[future]:
+            cancels[future.tid] = "asked"
+            said = future.cancel()
+            if late and said is False and future.done() and not future.cancelled():
+                said = "late"
+            cancels[future.tid] = said
+            del targets[future]
+
+
+def enlist(roster, pids):
+    """
+    Tell the killer the {pids} of the registered crews, in the file {roster}
+    """
+    with open(f"{roster}.part", "w") as stream:
+        stream.write(" ".join(str(pid) for pid in pids))
+    os.replace(f"{roster}.part", roster)
+
+
+def conclude(staff, books, close, kills, problems, before, shm, **figures):
+    """
+    The end of a chaos run on {staff}, whose outcomes are in {books}: {close()} shuts the team
+    down and returns the problems it had doing so; then see what is left, and return the report,
+    with {figures}
+    """
+    # shut down, which leaves every callback run, and see what is left
+    closing = close()
+    problems = problems + closing
+    leftovers = children() if not wait_until(lambda: not children(), timeout=10) else []
+    outstanding, calls = books.outstanding, books.calls
+    # the tasks that never got an outcome
+    unfinished = [f"{f.label} [{kind}]" for kind, _, f in outstanding.values()]
+    # the callbacks: one per task, in the right thread
+    callbacks = [f"task {tid}: {n} callbacks" for tid, n in calls.items() if n != 1]
+    callbacks += [f"task {tid}: no callback" for tid in outstanding if calls[tid] == 0 and outstanding[tid][2].done()]
+    callbacks += books.strays
+    # a cancel() of a running task says it cancelled it, unless it came late to a task that
+    # ended otherwise meanwhile
+    refused = [
+        f"task {tid}: cancel() said {said}" for tid, said in books.cancels.items() if said not in (True, "late")
+    ]
+    # the innocent deaths are the killer's doing, one task per kill at most
+    violations = list(books.violations)
+    if books.deaths["innocent"] > len(kills):
+        violations.append(f"{books.deaths['innocent']} deaths of innocent tasks for {len(kills)} kills")
+    # the team's own books, where it keeps them, unless it did not close, and so may not answer
+    ledger = {}
+    try:
+        if not closing:
+            kept = staff.metrics()
+            ledger = {
+                "crews": len(kept["crews"]) + kept["former crews"].get("crews", 0),
+                "rerun": kept["rerun"],
+            }
+    except Exception:
+        pass
+    outstanding.clear()
+    gc.collect()
+    after = descriptors()
+    leaked = {fd: where for fd, where in after.items() if before.get(fd) != where}
+    # all done
+    return {
+        "seed": figures["seed"],
+        "recruiter": staff.recruiter.pyre_family().split(".")[-1],
+        "crews": staff.size,
+        "casualties": books.casualties,
+        "tasks": figures["submitted"],
+        "seconds": figures["elapsed"],
+        "kills": len(kills),
+        "rate": figures["rate"],
+        "target": books.target,
+        "innocent deaths": books.deaths["innocent"],
+        "outcomes": {kind: dict(counter) for kind, counter in books.outcomes.items()},
+        "violations": violations + refused,
+        "callbacks": callbacks,
+        "unfinished": len(unfinished),
+        "problems": problems + unfinished[:20],
+        "processes": leftovers,
+        "descriptors": leaked,
+        "segments": sorted(segments() - shm),
+        "books": ledger,
+    }
+
+
 def chaos(
     staff,
     count,
@@ -336,11 +531,11 @@ def chaos(
     once that long has passed. Shut the team down and return the figures: kills, outcomes by
     kind, the violations of the rules and whatever was left behind. Each task is judged when
     its outcome arrives, and let go, so a long soak holds only the tasks in flight; {progress},
-    if given, is called with the figures so far every few seconds
+    if given, is called with the figures so far every few seconds. The caller's thread drives
+    the team's loop, which runs the cancellations and keeps the killer's roster
     """
     seed = random.randrange(2**32) if seed is None else seed
     dice = random.Random(seed)
-    casualties = staff.casualties
     # the baseline, with the team built and its event loop made
     assert staff.dispatcher is not None
     gc.collect()
@@ -348,38 +543,10 @@ def chaos(
     shm = segments()
     # the plan
     kinds = plan(count, mix, seed)
-    # the tasks without an outcome yet, by task id: their kind, index and future
-    outstanding = {}
-    # the callbacks each task got, what was asked of cancel() and what it said, by task id
-    calls = collections.Counter()
-    cancels = {}
-    # the outcomes by kind, the violations of the rules, the deaths of innocent tasks
-    outcomes = collections.defaultdict(collections.Counter)
-    violations = []
-    deaths = collections.Counter(innocent=0, settled=0)
-    # the tasks of the cancel kind, and when each is to be cancelled once seen running
+    # the books, and the tasks of the cancel kind, and when each is to be cancelled once seen running
+    books = Books(casualties=staff.casualties, target=target)
+    outstanding, deaths = books.outstanding, books.deaths
     targets = {}
-
-    def called(future):
-        """
-        A task has its outcome: judge it, once
-        """
-        calls[future.tid] += 1
-        if calls[future.tid] > 1:
-            return
-        kind, i, _ = outstanding.pop(future.tid)
-        deaths["settled"] += 1
-        name = outcome(future)
-        outcomes[kind][name] += 1
-        if kind != "exit":
-            deaths["innocent"] += future.deaths
-        problem = judge(kind, i, future, casualties, cancels)
-        # a killer that strikes recruits before they register makes recruitments fail, and the
-        # team gives up on the waiting tasks when they fail often enough in a row
-        if problem and target == "children" and name == "RecruitmentError":
-            problem = None
-        if problem is not None:
-            violations.append(f"{future.label} [{kind}]: {problem}")
 
     def canceller(timestamp):
         """
@@ -387,23 +554,8 @@ def chaos(
         killer which crews are registered
         """
         if roster is not None:
-            with open(f"{roster}.part", "w") as stream:
-                stream.write(" ".join(str(crew.pid) for crew in staff.crews if crew.accepting()))
-            os.replace(f"{roster}.part", roster)
-        now = time.monotonic()
-        for future in list(targets):
-            if future.done():
-                del targets[future]
-                continue
-            if not future.running():
-                targets[future] = None
-                continue
-            if targets[future] is None:
-                targets[future] = now + dice.uniform(0, 0.05)
-            elif now >= targets[future]:
-                cancels[future.tid] = "asked"
-                cancels[future.tid] = future.cancel()
-                del targets[future]
+            enlist(roster, [crew.pid for crew in staff.crews if crew.accepting()])
+        tend(targets, books.cancels, dice)
         return None if stop else 0.01
 
     stop = []
@@ -425,8 +577,7 @@ def chaos(
                     break
                 kind = kinds[submitted]
                 future = submission(staff, kind, submitted)
-                outstanding[future.tid] = (kind, submitted, future)
-                future.add_done_callback(called)
+                books.track(kind, submitted, future)
                 if kind == "cancel" and not future.done():
                     targets[future] = None
                 submitted += 1
@@ -445,7 +596,7 @@ def chaos(
                         "submitted": submitted,
                         "settled": deaths["settled"],
                         "kills": len(killer.lines()) - 1,
-                        "violations": len(violations),
+                        "violations": len(books.violations),
                     }
                 )
             # watch for a hang
@@ -464,55 +615,165 @@ def chaos(
         clock.cancel()
         kills = killer.stop()
     elapsed = time.monotonic() - start
-    # the tasks that never got an outcome
-    unfinished = [f"{f.label} [{kind}]" for kind, _, f in outstanding.values()]
-    # the callbacks: one per task
-    callbacks = [f"task {tid}: {n} callbacks" for tid, n in calls.items() if n != 1]
-    callbacks += [f"task {tid}: no callback" for tid in outstanding if calls[tid] == 0 and outstanding[tid][2].done()]
-    # a cancel() of a running task says it cancelled it
-    refused = [f"task {tid}: cancel() said {said}" for tid, said in cancels.items() if said is not True]
-    # the innocent deaths are the killer's doing, one task per kill at most
-    if deaths["innocent"] > len(kills):
-        violations.append(f"{deaths['innocent']} deaths of innocent tasks for {len(kills)} kills")
-    # shut down, and see what is left
-    staff.shutdown(wait=True)
-    leftovers = children() if not wait_until(lambda: not children(), timeout=10) else []
-    # the team's own books, where it keeps them
-    try:
-        books = staff.metrics()
-        books = {
-            "crews": len(books["crews"]) + books["former crews"].get("crews", 0),
-            "rerun": books["rerun"],
-        }
-    except Exception:
-        books = {}
-    outstanding.clear()
     targets.clear()
+
+    def close():
+        staff.shutdown(wait=True)
+        return []
+
+    # shut down, and see what is left
+    return conclude(
+        staff, books, close, kills, problems, before, shm, seed=seed, submitted=submitted, elapsed=elapsed, rate=rate
+    )
+
+
+def chaos_threads(
+    staff, count, folder, clients=4, mix=MIX, rate=5.0, age=0.0, seed=None, window=100, patience=20.0, grace=20.0
+):
+    """
+    The chaos of {chaos} on {staff}, whose loop runs in a thread of its own, used from other
+    threads: {clients} threads each submit their share of the {count} tasks, at most {window} at
+    a time, wait for them with {concurrent.futures.wait}, and cancel their tasks of the cancel
+    kind once they run; another thread keeps the killer's roster of registered crews, which it
+    asks the staff's thread for, and the killer strikes only those. The caller's thread watches
+    for a hang, and gives the shutdown {grace} seconds
+    """
+    seed = random.randrange(2**32) if seed is None else seed
+    # the baseline, with the team built and its event loop made
+    assert staff.runner is not None and staff.dispatcher is not None
     gc.collect()
-    after = descriptors()
-    leaked = {fd: where for fd, where in after.items() if before.get(fd) != where}
-    # all done
-    return {
-        "seed": seed,
-        "recruiter": staff.recruiter.pyre_family().split(".")[-1],
-        "crews": staff.size,
-        "casualties": casualties,
-        "tasks": submitted,
-        "seconds": elapsed,
-        "kills": len(kills),
-        "rate": rate,
-        "target": target,
-        "innocent deaths": deaths["innocent"],
-        "outcomes": {kind: dict(counter) for kind, counter in outcomes.items()},
-        "violations": violations + refused,
-        "callbacks": callbacks,
-        "unfinished": len(unfinished),
-        "problems": problems + unfinished[:20],
-        "processes": leftovers,
-        "descriptors": leaked,
-        "segments": sorted(segments() - shm),
-        "books": books,
-    }
+    before = descriptors()
+    shm = segments()
+    # the plan
+    kinds = plan(count, mix, seed)
+    # the books; the callbacks run in the staff's thread
+    books = Books(casualties=staff.casualties, target="crews", home=lambda: staff.runner.ident)
+    # told to the clients when they must give up, and to the roster when the clients are done
+    abort = threading.Event()
+    over = threading.Event()
+    # how many tasks each client submitted, and what went wrong in the threads
+    submitted = [0] * clients
+    errors = []
+    roster = os.path.join(folder, "crews")
+
+    def registered():
+        """
+        The pids of the registered crews; in the staff's thread
+        """
+        return [crew.pid for crew in staff.crews if crew.accepting()]
+
+    def keep():
+        """
+        Keep the killer's roster
+        """
+        try:
+            while not over.wait(0.01):
+                enlist(roster, staff.inLoop(registered))
+        except BaseException:
+            errors.append(f"the roster: {traceback.format_exc()}")
+            abort.set()
+
+    def client(k):
+        """
+        Submit the tasks whose index is {k} modulo {clients}, cancel those of the cancel kind
+        once they run, and wait for them all
+        """
+        dice = random.Random(seed + 1 + k)
+        pending = set()
+        targets = {}
+
+        def settle():
+            nonlocal pending
+            tend(targets, books.cancels, dice, late=True)
+            _, pending = concurrent.futures.wait(
+                pending, timeout=0.01, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+
+        try:
+            for i in range(k, count, clients):
+                while len(pending) >= window and not abort.is_set():
+                    settle()
+                if abort.is_set():
+                    return
+                kind = kinds[i]
+                future = submission(staff, kind, i)
+                books.track(kind, i, future)
+                pending.add(future)
+                if kind == "cancel":
+                    targets[future] = None
+                submitted[k] += 1
+            while pending and not abort.is_set():
+                settle()
+        except BaseException:
+            errors.append(f"client {k}: {traceback.format_exc()}")
+            abort.set()
+
+    killer = Killer(parent=os.getpid(), rate=rate, age=age, folder=str(folder), seed=seed, roster=roster)
+    keeper = threading.Thread(target=keep, name="chaos roster", daemon=True)
+    workers = [
+        threading.Thread(target=client, args=(k,), name=f"chaos client {k}", daemon=True) for k in range(clients)
+    ]
+    start = time.monotonic()
+    problems = []
+    try:
+        keeper.start()
+        for thread in workers:
+            thread.start()
+        # watch for a hang
+        moved = time.monotonic()
+        last = 0
+        while any(thread.is_alive() for thread in workers):
+            time.sleep(0.1)
+            now = time.monotonic()
+            if books.deaths["settled"] != last:
+                last, moved = books.deaths["settled"], now
+            elif now - moved > patience:
+                with books.lock:
+                    stuck = [f for _, _, f in books.outstanding.values()]
+                try:
+                    crews = staff.inLoop(lambda: [(str(c), c.state, c.load()) for c in staff.crews])
+                    queue = staff.inLoop(lambda: len(staff.queue))
+                except Exception as error:
+                    crews = queue = f"unknown: {error!r}"
+                problems.append(
+                    f"no progress for {patience} s: {len(stuck)} tasks unfinished, e.g. {stuck[:5]}; "
+                    f"crews: {crews}, queue: {queue}"
+                )
+                abort.set()
+                break
+        for thread in workers:
+            thread.join(timeout=10)
+    finally:
+        abort.set()
+        over.set()
+        keeper.join(timeout=10)
+        kills = killer.stop()
+    elapsed = time.monotonic() - start
+    problems += errors
+    problems += [f"{thread.name} did not end" for thread in [keeper, *workers] if thread.is_alive()]
+
+    def close():
+        """
+        Shut the team down from another thread, and give it {grace} seconds
+        """
+        failure = []
+
+        def shut():
+            try:
+                staff.shutdown(wait=True)
+            except BaseException:
+                failure.append(f"shutdown: {traceback.format_exc()}")
+
+        closer = threading.Thread(target=shut, name="chaos shutdown", daemon=True)
+        closer.start()
+        closer.join(timeout=grace)
+        if closer.is_alive():
+            failure.append(f"shutdown(wait=True) did not return in {grace} s")
+        return failure
+
+    # shut down, and see what is left
+    figures = dict(seed=seed, submitted=sum(submitted), elapsed=elapsed, rate=rate)
+    return conclude(staff, books, close, kills, problems, before, shm, **figures)
 
 
 def summary(report):
@@ -557,6 +818,23 @@ def test_chaos_fork(make_team, tmp_path):
     check(report)
     # the killer did strike
     assert report["kills"] > 0
+
+
+@pytest.mark.timeout(120)
+def test_chaos_fork_threads(make_team, tmp_path):
+    """
+    2,000 tasks on four forked crews of a staff whose loop runs in a thread of its own, used by
+    four client threads at once: each submits its share, waits for it with
+    {concurrent.futures.wait} and cancels its running tasks of the cancel kind itself, while the
+    killer strikes the registered crews five times a second; each task may die with its crew
+    twice and be rerun. The callbacks run in the staff's thread, once each
+    """
+    staff = make_team("staff", size=4, casualties=3, mode="thread")
+    report = chaos_threads(staff, count=2000, folder=tmp_path, clients=4, rate=5)
+    check(report)
+    # the killer did strike, and the clients cancelled
+    assert report["kills"] > 0
+    assert report["outcomes"]["cancel"].get("Cancelled", 0) > 0
 
 
 def test_chaos_fork_first_death_is_final(make_team, tmp_path):
