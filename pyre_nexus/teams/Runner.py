@@ -210,8 +210,9 @@ class Runner:
         # the calls from other threads, and whether my loop was woken for them
         self.inbox = collections.deque()
         self.rung = False
-        # the bell, which my thread closes as it ends
-        self.bell = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+        # the bell, made when my thread starts and closed as it ends, so a team that never runs
+        # holds no descriptor
+        self.bell = None
         # my thread, and its id, once it is running
         self.thread = None
         self.ident = None
@@ -240,9 +241,18 @@ class Runner:
         # a recruiter that must do things while the team's process has one thread does them now
         team = self.team
         team.recruiter.prime(team=team)
-        # make it
+        # the bell, and the thread
+        self.bell = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
         self.thread = threading.Thread(target=self.run, name=f"pyre_nexus {team}", daemon=True)
-        self.thread.start()
+        try:
+            self.thread.start()
+        # a process that may not start another thread, e.g. at its limit of them, gets no loop,
+        # and the submission that asked for it is refused, with the reason
+        except RuntimeError as error:
+            self.thread = None
+            os.close(self.bell)
+            self.bell = None
+            raise exceptions.NexusError(description=f"{team} cannot start the thread of its loop: {error}")
         # all done
         return
 

@@ -68,6 +68,19 @@ def hosted(make_team):
 
 
 # helpers
+def bells():
+    """
+    The number of eventfd descriptors this process holds
+    """
+    count = 0
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            count += os.readlink(f"/proc/self/fd/{name}") == "anon_inode:[eventfd]"
+        except OSError:
+            pass
+    return count
+
+
 def waiting(staff):
     """
     The {wait} and {as_completed} for the futures of {staff}: those of the standard library when
@@ -1017,6 +1030,38 @@ def test_metrics_from_threads(threaded):
     assert slowest[0] < PROMPT
     books = threaded.metrics()
     assert books["submitted"] == count and books["outcomes"]["completed"] == count
+
+
+
+@pytest.mark.timeout(60)
+def test_thread_that_cannot_start(threaded, monkeypatch):
+    """
+    A process that cannot start the thread of a staff's loop, e.g. at its limit of threads, has
+    the submission refused with the reason, holds no descriptor for it, and a later submission,
+    once threads can start again, runs
+    """
+    from pyre_nexus.teams import Runner
+
+    # the thread of a staff's loop cannot start; the others can, since the fork server, forked
+    # as the staff starts its thread, keeps this class for the threads of its crews
+    class Stillborn(threading.Thread):
+        def start(self):
+            if self.name.startswith("pyre_nexus "):
+                raise RuntimeError("can't start new thread")
+            return super().start()
+
+    monkeypatch.setattr(Runner.threading, "Thread", Stillborn)
+    descriptors = bells()
+    began = time.monotonic()
+    with pytest.raises(exceptions.NexusError) as info:
+        threaded.submit(tasks.noop)
+    assert time.monotonic() - began < 5
+    assert "cannot start the thread of its loop" in str(info.value)
+    assert "can't start new thread" in str(info.value)
+    assert bells() == descriptors
+    # once threads start again, so does the staff
+    monkeypatch.undo()
+    assert threaded.submit(tasks.echo, 7).result(timeout=PATIENCE) == 7
 
 
 # end of file
