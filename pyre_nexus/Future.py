@@ -377,8 +377,8 @@ class Future(concurrent.futures.Future):
 
     def _await(self, timeout, call):
         """
-        Drive my team's loop until i'm done, or {timeout} seconds pass; {call} is the method
-        that waits, for the error that refuses a bad {timeout}
+        Wait until i'm done, or {timeout} seconds pass, driving my team's loop unless a thread of
+        its own runs it; {call} is the method that waits, for the errors
         """
         # a bad timeout is refused even when there is nothing to wait for
         if timeout is not None:

@@ -222,12 +222,12 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         # all done
         return crew
 
-    def split(self, team, channel, side, cell, streams=None, here=None):
+    def split(self, team, channel, side, cell, streams=None, here=None, frozen=False):
         """
         Fork the worker of a crew of {team} that talks over the worker's end of {channel}, with
         {side} beside it, in the cgroup {cell}; returns its pid. Both the team and the fork server
         of a team fork their crews here; the server passes on the team's standard output and
-        error, {streams}, and its working directory, {here}
+        error, {streams}, and its working directory, {here}, and says its objects are {frozen}
         """
         # build the worker side here: pyre's component machinery run in the child would touch,
         # and so copy, pages of the parent's heap; a child that inherits it built pays nothing
@@ -236,8 +236,9 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         twin.dispatcher
         # fork, with the parent's objects out of the collector's sight: a collection in the child
         # would touch, and so copy, every page of the parent's heap; unless the application froze
-        # objects of its own, which thawing ours would thaw too
-        freeze = gc.get_freeze_count() == 0
+        # objects of its own, which thawing ours would thaw too; those of a fork server were
+        # frozen as it was forked, and counting them would walk every one, milliseconds a crew
+        freeze = not frozen and gc.get_freeze_count() == 0
         if freeze:
             gc.freeze()
         try:

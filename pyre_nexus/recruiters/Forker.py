@@ -583,7 +583,9 @@ class Forker:
         cell = Cgroup.drawn(sketch)
         # fork it, as the team forks its crews when it has no server
         try:
-            pid = self.recruiter.split(team=self.team, channel=channel, side=side, cell=cell, streams=(out, err), here=here)
+            pid = self.recruiter.split(
+                team=self.team, channel=channel, side=side, cell=cell, streams=(out, err), here=here, frozen=True
+            )
         except RecruitmentError as error:
             pid, reply = None, ("refused", f"in the fork server: {error.reason}")
         # the crew's descriptors are the crew's
