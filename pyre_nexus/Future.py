@@ -353,8 +353,10 @@ class Future(concurrent.futures.Future):
     @property
     def _condition(self):
         # the thread that settles me asks for it only to wait, e.g. in {concurrent.futures.wait}
-        # called from a done callback, which would wait for itself
-        if self._state not in _DONE and self.team.runner is not None and self.team.runner.inside():
+        # called from a done callback, which would wait for itself; refused even when i am
+        # done, since {wait} takes the conditions of its futures one after the other and would
+        # keep those it took before the one that refuses
+        if self.team.runner is not None and self.team.runner.inside():
             raise WaitInLoop(call="concurrent.futures.wait", what=self.label, team=str(self.team))
         # look for it
         condition = self.__dict__.get("_lazycondition")

@@ -887,7 +887,9 @@ def test_interpreter_exit(tmp_path, how):
 
 # misuse
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize("how", ["result", "exception", "wait", "as_completed", "shutdown"])
+@pytest.mark.parametrize(
+    "how", ["result", "exception", "wait", "as_completed", "shutdown", "futures.wait", "futures.as_completed"]
+)
 def test_wait_in_callback(threaded, how):
     """
     Waiting for a future in a done callback, i.e. in the thread of the team's loop, which alone
@@ -900,9 +902,10 @@ def test_wait_in_callback(threaded, how):
         "wait": lambda future: threaded.wait([future], timeout=PATIENCE),
         "as_completed": lambda future: next(threaded.as_completed([future], timeout=PATIENCE)),
         "shutdown": lambda future: threaded.shutdown(wait=True),
+        "futures.wait": lambda future: concurrent.futures.wait([future], timeout=PATIENCE),
+        "futures.as_completed": lambda future: next(concurrent.futures.as_completed([future], timeout=PATIENCE)),
     }
     call = calls[how]
-    slow = threaded.submit(tasks.nap, PATIENCE, "slow")
     captured = []
     called = threading.Event()
 
@@ -916,8 +919,11 @@ def test_wait_in_callback(threaded, how):
             captured.append((None, time.monotonic() - start))
         called.set()
 
-    quick = threaded.submit(tasks.echo, "quick")
+    # a task that is still running when the callback is added, so the staff's thread calls it,
+    # and the slow one after it, so a crew that holds both runs the quick one first
+    quick = threaded.submit(tasks.nap, 0.5, "quick")
     quick.add_done_callback(callback)
+    slow = threaded.submit(tasks.nap, PATIENCE, "slow")
     assert called.wait(timeout=PATIENCE), "the callback never returned"
     error, seconds = captured[0]
     assert isinstance(error, exceptions.WaitInLoop), error
@@ -1063,5 +1069,56 @@ def test_thread_that_cannot_start(threaded, monkeypatch):
     monkeypatch.undo()
     assert threaded.submit(tasks.echo, 7).result(timeout=PATIENCE) == 7
 
+
+
+@pytest.mark.timeout(60)
+def test_watch_the_loop_of_a_thread(threaded):
+    """
+    Running the loop of a staff on a thread of its own from another thread, as a host would run
+    a loop it shares, raises {WrongThread} at once, saying to run a loop of its own or to build the
+    staff with mode=host; the staff goes on working
+    """
+    # the staff's thread runs its loop
+    assert threaded.submit(tasks.echo, 1).result(timeout=PATIENCE) == 1
+    began = time.monotonic()
+    with pytest.raises(exceptions.WrongThread) as info:
+        threaded.dispatcher.watch()
+    assert time.monotonic() - began < PROMPT
+    assert "mode=host" in str(info.value)
+    assert threaded.submit(tasks.echo, 2).result(timeout=PATIENCE) == 2
+
+
+@pytest.mark.timeout(60)
+def test_standard_wait_in_callback_keeps_no_lock(threaded):
+    """
+    The standard library's {wait}, called in a done callback on futures of the staff, done ones
+    first, raises {WaitInLoop} before it takes the lock of any of them, so a wait from another
+    thread on the done ones returns at once afterwards
+    """
+    done = threaded.submit(tasks.echo, "done")
+    assert done.result(timeout=PATIENCE) == "done"
+    captured = []
+    called = threading.Event()
+
+    def callback(future):
+        try:
+            concurrent.futures.wait([done, slow], timeout=PATIENCE)
+        except BaseException as error:
+            captured.append(error)
+        called.set()
+
+    # a task that is still running when the callback is added, so the staff's thread calls it,
+    # and the slow one after it, so a crew that holds both runs the quick one first
+    quick = threaded.submit(tasks.nap, 0.5, "quick")
+    quick.add_done_callback(callback)
+    slow = threaded.submit(tasks.nap, PATIENCE, "slow")
+    assert called.wait(timeout=PATIENCE), "the callback never returned"
+    assert isinstance(captured[0], exceptions.WaitInLoop), captured
+    # the done future's lock is free
+    began = time.monotonic()
+    finished, _ = concurrent.futures.wait([done], timeout=PATIENCE)
+    assert finished == {done}
+    assert time.monotonic() - began < PROMPT
+    assert slow.cancel()
 
 # end of file
