@@ -6,7 +6,6 @@
 
 # externals
 import functools
-import gc
 import math
 import os
 import select
@@ -234,32 +233,20 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         twin = team.crew(pid=None, channel=channel, timer=team.timer)
         twin.side = side
         twin.dispatcher
-        # fork, with the parent's objects out of the collector's sight: a collection in the child
-        # would touch, and so copy, every page of the parent's heap; unless the application froze
-        # objects of its own, which thawing ours would thaw too; those of a fork server were
-        # frozen as it was forked, and counting them would walk every one, milliseconds a crew
-        freeze = not frozen and gc.get_freeze_count() == 0
-        if freeze:
-            gc.freeze()
+        # fork, with the parent's objects out of the collector's sight
         try:
-            pid = os.fork()
+            pid = Process.fork(frozen=frozen)
         # if that fails
         except OSError as error:
-            # the parent collects its objects again
-            if freeze:
-                gc.unfreeze()
             twin.dispatcher.close()
-            # and complain
+            # complain
             raise RecruitmentError(recruiter=self.pyre_name, reason=f"fork failed: {error}")
         # in the child
         if pid == 0:
             # become a worker; this never returns
             self.enlist(crew=twin, cell=cell, streams=streams, here=here)
-        # in the parent, the collector sees its objects again
-        if freeze:
-            gc.unfreeze()
-        # and the twin's event loop is the child's, whose kernel selector would otherwise stay
-        # open here until the twin is collected
+        # in the parent, the twin's event loop is the child's, whose kernel selector would
+        # otherwise stay open here until the twin is collected
         twin.dispatcher.close()
         # all done
         return pid

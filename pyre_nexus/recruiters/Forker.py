@@ -6,7 +6,6 @@
 
 # externals
 import functools
-import gc
 import importlib
 import os
 import pickle
@@ -266,14 +265,9 @@ class Forker:
             return
         # fork, with the team's objects out of the collector's sight, as a crew is forked: the
         # server never thaws them, so neither it nor its crews copy the team's heap to collect it
-        freeze = gc.get_freeze_count() == 0
-        if freeze:
-            gc.freeze()
         try:
-            pid = os.fork()
+            pid = Process.fork()
         except OSError as error:
-            if freeze:
-                gc.unfreeze()
             for end in (control, there, reports, theirs):
                 end.close()
             self.death = f"cannot fork a fork server: {error}"
@@ -283,8 +277,6 @@ class Forker:
             # serve; this never returns
             self.serve(control=there, reports=theirs)
         # in the team
-        if freeze:
-            gc.unfreeze()
         there.close()
         theirs.close()
         self.pid, self.control, self.reports = pid, control, reports

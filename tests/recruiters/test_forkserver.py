@@ -284,14 +284,16 @@ def test_shared_memory(make_team):
 
 
 # preload
-def test_preload(make_team):
+def test_preload(make_team, tmp_path, monkeypatch):
     """
     The modules of preload are imported in the server, so every crew starts with them, although
     the team never imported them
     """
-    modules = ["colorsys", "graphlib"]
-    if any(name in sys.modules for name in modules):
-        pytest.skip(f"the test process imported one of {modules} already")
+    # modules of this test's own, which nothing else imports
+    modules = [f"preloaded_{tmp_path.name}_{index}" for index in range(2)]
+    for name in modules:
+        (tmp_path / f"{name}.py").write_text("value = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
     staff = make_team("staff", size=2, recruiter=recruiter(preload=modules))
     assert staff.recruiter.preload == modules
     for loaded in staff.map(tasks.forkserver_loaded, [modules] * 4, timeout=PATIENCE):
