@@ -4,7 +4,7 @@
 # make test     set up, start the services of the integration tests (as root), run the whole suite;
 #               then make pythons
 # make pythons  the core tests on the newer Pythons too, each in a venv of its own (.venv-3.12, ...)
-# make services start sshd, the test hosts h1..h3, MPI and Slurm (as root; see etc/ci/infra.sh)
+# make services start sshd, the test hosts h1..h3, MPI, Slurm and Grid Engine (as root; see etc/ci/infra.sh)
 # make bench    set up, then run the benchmarks against the peers
 # make docs     set up, then build the documentation into doc/_build/html (warnings are errors)
 
@@ -49,7 +49,7 @@ $(PYTHONS:%=pythons-%): pythons-%: $(VENV)-%/.ready
 # the integration tests need root for them; without, those tests are skipped, with the reason
 services:
 	@if [ "$$(id -u)" = 0 ]; then bash etc/ci/infra.sh start; \
-	else echo "not root: the ssh, MPI and Slurm tests will be skipped (run make services as root)"; fi
+	else echo "not root: the ssh, MPI, Slurm and Grid Engine tests will be skipped (run make services as root)"; fi
 
 bench: $(READY)
 	$(PIP) install -r benchmarks/requirements.txt

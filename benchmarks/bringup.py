@@ -11,9 +11,10 @@ otherwise, configured on the command line as any pyre_nexus team, e.g.
     .venv/bin/python benchmarks/bringup.py --bringup.recruiter=mpi \\
         --bringup.recruiter.launcher=/usr/bin/mpiexec.mpich
 
-prints how long its crews took to come up, from the first task submitted until every crew has
-registered, and how many tiny tasks a second it runs once they are up: 1,000 submitted one by
-one, then all waited for, best and median of {ROUNDS} rounds
+prints how long the first result took, from the first task submitted, how long its crews took
+to come up, from the first task submitted until every crew has registered, and how many tiny
+tasks a second it runs once they are up: 1,000 submitted one by one, then all waited for, best
+and median of {ROUNDS} rounds
 """
 
 # externals
@@ -46,8 +47,12 @@ def main():
     # the registered crews
     registered = lambda: sum(crew.accepting() for crew in team.crews)
     # from nothing: a task for each crew, each submission recruits one
-    start = time.perf_counter()
+    start = origin = time.perf_counter()
     futures = [team.submit(noop) for _ in range(team.size)]
+    # the first result
+    answers = []
+    for future in futures:
+        future.add_done_callback(lambda _: answers.append(time.perf_counter()))
     # until every crew has registered
     if not team.waitUntil(condition=lambda: registered() == team.size, timeout=120):
         raise SystemExit(f"only {registered()} of {team.size} crews came up within 120 s")
@@ -71,6 +76,7 @@ def main():
     shutdown = time.perf_counter() - start
     # report
     print(f"recruiter:  {team.recruiter.pyre_family()}")
+    print(f"first:      {min(answers) - origin:.2f} s from the first task submitted to its result")
     print(f"bring-up:   {bringup:.2f} s for {team.size} crews, from the first task until all registered")
     print(
         f"throughput: {max(rates):,.0f} tasks/s best, {statistics.median(rates):,.0f} median, "

@@ -879,6 +879,12 @@ class Crew(Plain, Peer, family="pyre_nexus.crew"):
         self.busy = 0.0
         # when my twin registered, so the time i was idle is the rest
         self.joined = None
+        # team side: when i must take no more tasks, e.g. as the batch job that hosts my twin nears
+        # its walltime, and when my replacement is to be recruited, as my recruiter says; and
+        # whether it has been
+        self.retires = None
+        self.renews = None
+        self.renewed = False
         # when i last read my channel: the team side tells a silent twin by it
         self.heard = 0.0
         # whether i am the worker side; there, the frames read but not handled, the tasks

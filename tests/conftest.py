@@ -21,8 +21,8 @@ import pyre_nexus
 from pyre_nexus import exceptions
 from tests import tasks
 from tests.patience import PATIENCE
-# the services of the integration tests: sshd, test hosts, MPI, Slurm
-from tests.infra import hosts, mpich, openmpi, slurm, sshd  # noqa: F401
+# the services of the integration tests: sshd, test hosts, MPI, Slurm, Grid Engine
+from tests.infra import gridengine, hosts, mpich, openmpi, slurm, sshd  # noqa: F401
 
 
 # unique team names: pyre hands back the same instance for a name it has seen before

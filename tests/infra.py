@@ -13,6 +13,7 @@ tests, and the session fixtures that hand them out:
     openmpi   OpenMPI's mpirun, with what it needs to run as root on few cores, here or onto hosts
     mpich     MPICH's mpiexec, likewise
     slurm     a single node Slurm
+    gridengine  a single node Grid Engine (Son of Grid Engine 8.1.9)
 
 Each fixture checks once per session that its service really works. When it does not, a test
 that asks for it fails if the environment variable CI is set (CI must run everything), and is
@@ -34,7 +35,7 @@ import pytest
 
 
 # what {from tests.infra import *} brings into a conftest
-__all__ = ["sshd", "hosts", "openmpi", "mpich", "slurm"]
+__all__ = ["sshd", "hosts", "openmpi", "mpich", "slurm", "gridengine"]
 
 
 # where things are
@@ -43,8 +44,11 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 ONHOST = REPO / "etc" / "ci" / "onhost"
 SSH_DIR = INFRA / "ssh"
 SLURM_DIR = INFRA / "slurm"
-# as in etc/ci/lib.sh
+SGE_ROOT = INFRA / "gridengine"
+# as in etc/ci/lib.sh and etc/ci/gridengine.sh
 SSHD_PORT = int(os.environ.get("NEXUS_SSHD_PORT") or 42222)
+SGE_QMASTER_PORT = int(os.environ.get("NEXUS_SGE_QMASTER_PORT") or 16444)
+SGE_EXECD_PORT = int(os.environ.get("NEXUS_SGE_EXECD_PORT") or 16445)
 NET = "10.232.0"
 HOSTS = 3
 # how to get them
@@ -206,6 +210,58 @@ class Slurm:
         return {"SLURM_CONF": str(self.conf)}
 
 
+@dataclasses.dataclass(frozen=True)
+class GridEngine:
+    """
+    Single node Grid Engine (Son of Grid Engine 8.1.9) on this machine: run {qsub} and the other
+    clients with {env} added to the environment; the queue {queue} has {slots} slots on this
+    host, and a job starts within a second or two of its submission.
+
+    What a job gets: it runs as its submitter (root too), in $HOME unless -cwd; its environment
+    is what SGE sets (PATH=$TMP:/usr/local/bin:/bin:/usr/bin, HOME, USER, JOB_ID, JOB_NAME,
+    SGE_TASK_ID, "undefined" outside array jobs, NSLOTS, QUEUE, TMP, SGE_O_*, SGE_ROOT ...) plus
+    what -v or -V adds; there is no TMPDIR, and no LD_* even when passed with -v. What -v and -V
+    pass, `qstat -j` shows to every user: no secrets there. `-b y` runs its arguments as one
+    `sh -c` line, joined by spaces; `-b y -shell no` executes them as given. `qdel` and h_rt
+    SIGKILL the job's process group (a process of a root job that made a session of its own
+    survives). A job whose command cannot be started waits in state Eqw until it is deleted. A
+    `qsub -sync y` exits with the job's status, 1 if a signal ended it, but 0 (saying "Unable to
+    run job N") if the job was deleted; it deletes its job when it gets SIGINT or SIGTERM, not
+    when it is SIGKILLed.
+    """
+
+    root: pathlib.Path = SGE_ROOT
+    cell: str = "default"
+    qmaster_port: int = SGE_QMASTER_PORT
+    execd_port: int = SGE_EXECD_PORT
+    # Debian's wrappers of the clients
+    qsub: str = "/usr/bin/qsub"
+    qstat: str = "/usr/bin/qstat"
+    qdel: str = "/usr/bin/qdel"
+    qacct: str = "/usr/bin/qacct"
+    qrsh: str = "/usr/bin/qrsh"
+    queue: str = "all.q"
+    slots: int = 8
+    # the name the host has in the cell, as in all.q@{host}
+    host: str = dataclasses.field(default_factory=lambda: os.uname().nodename.split(".")[0])
+    # the pid files of the daemons; sge_execd keeps its under a directory named as it calls
+    # itself, which need not be {host}
+    qmaster_pidfile: pathlib.Path = SGE_ROOT / "default" / "qmaster" / "qmaster.pid"
+    execd_spool: pathlib.Path = SGE_ROOT / "default" / "execd"
+
+    @property
+    def env(self):
+        """
+        What the Grid Engine clients need in their environment
+        """
+        return {
+            "SGE_ROOT": str(self.root),
+            "SGE_CELL": self.cell,
+            "SGE_QMASTER_PORT": str(self.qmaster_port),
+            "SGE_EXECD_PORT": str(self.execd_port),
+        }
+
+
 # the fixtures
 @pytest.fixture(scope="session")
 def sshd():
@@ -250,6 +306,15 @@ def slurm():
     """
     _need("slurm", _slurm_problem())
     return Slurm()
+
+
+@pytest.fixture(scope="session")
+def gridengine():
+    """
+    Grid Engine, see {GridEngine}
+    """
+    _need("gridengine", _gridengine_problem())
+    return GridEngine()
 
 
 # implementation details
@@ -392,6 +457,44 @@ def _slurm_problem():
         return "srun -n 1 true took more than 30 s"
     if srun.returncode != 0:
         return f"srun -n 1 true exited with {srun.returncode}: {srun.stderr.strip()}"
+    return None
+
+
+@functools.cache
+def _gridengine_problem():
+    """
+    Why Grid Engine does not work, or None
+    """
+    engine = GridEngine()
+    if missing := _missing(engine.qsub, engine.qstat, "/usr/lib/gridengine/sge_qmaster"):
+        return missing
+    binaries = engine.root / "bin" / "lx-amd64"
+    if not _ours(engine.qmaster_pidfile, binaries / "sge_qmaster"):
+        return f"no sge_qmaster of ours runs (pid file {engine.qmaster_pidfile})"
+    if not any(_ours(pidfile, binaries / "sge_execd") for pidfile in engine.execd_spool.glob("*/execd.pid")):
+        return f"no sge_execd of ours runs (pid file {engine.execd_spool}/*/execd.pid)"
+    env = {**os.environ, **engine.env}
+    try:
+        qstat = subprocess.run(
+            [engine.qstat, "-f", "-q", engine.queue],
+            env=env, capture_output=True, text=True, timeout=15, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return "qstat took more than 15 s"
+    if qstat.returncode != 0:
+        return f"qstat exited with {qstat.returncode}: {qstat.stderr.strip()}"
+    probe = f"nexus-probe-{os.getpid()}"
+    try:
+        qsub = subprocess.run(
+            [engine.qsub, "-sync", "y", "-N", probe, "-b", "y", "-o", "/dev/null", "-j", "y", "true"],
+            env=env, capture_output=True, text=True, timeout=30, check=False, cwd="/",
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        # the job outlives its killed qsub
+        subprocess.run([engine.qdel, probe], env=env, capture_output=True, timeout=15, check=False)
+        return "qsub -sync y -b y true took more than 30 s"
+    if qsub.returncode != 0:
+        return f"qsub -sync y -b y true exited with {qsub.returncode}: {qsub.stderr.strip()}"
     return None
 
 

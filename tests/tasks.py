@@ -110,6 +110,14 @@ def nap(seconds, value=None):
     return value
 
 
+def doze(seconds):
+    """
+    Sleep, then return the pid of the worker
+    """
+    time.sleep(seconds)
+    return os.getpid()
+
+
 def fail(message="bad input"):
     """
     Raise a {ValueError}

@@ -619,7 +619,7 @@ UNCLAIMED = [
     ("--team.sise=4", ("squares.team.sise:", "'size'")),
     ("--squares.team.recruiter.grase=2*s", ("pyre_nexus.recruiters.fork has no trait 'grase'", "'grace'")),
     ("--squares.team.recuiter.grace=2*s", ("squares.team.recuiter.grace: ", "no trait 'recuiter'", "'recruiter'")),
-    ("--squares.team.zzz=1", ("no trait 'zzz'", "its traits are mode, size, recruiter,")),
+    ("--squares.team.zzz=1", ("no trait 'zzz'", "its traits are mode, size, minimum, idle, recruiter,")),
     ("--squares.team.sise={squares.team.size}", ("squares.team.sise:", "'size'")),
 ]
 

@@ -98,7 +98,7 @@ def test_debug_channel_shows_where(tmp_path):
     "setting, names",
     [
         ("--squares.team=stuff", "expected one of pool, staff, or a full family name"),
-        ("--squares.team.recruiter=sporn", "one of fork, forkserver, spawn, ssh, mpi, slurm, or a full family name"),
+        ("--squares.team.recruiter=sporn", "one of fork, forkserver, spawn, ssh, mpi, slurm, sbatch, gridengine, or a full family name"),
     ],
 )
 def test_unknown_names_say_the_known_ones(tmp_path, setting, names):

@@ -8,11 +8,12 @@
 #                     nftables, with which tests drop packets inside a host (test_network.py)
 #           mpi.sh    OpenMPI and MPICH launchers
 #           slurm.sh  single node Slurm
+#           gridengine.sh  single node Grid Engine (SoGE 8.1.9), queue all.q with 8 slots
 # stop    ends the daemons by their recorded pids and removes the namespaces; keeps keys and
 #         configurations, so the next start is quick (rm -rf $NEXUS_INFRA after stop resets all)
 # status  what runs; exits 1 unless all does
 # check   runs a command through each: ssh, ssh between hosts, nft inside a host, mpirun/mpiexec
-#         here and from h1 onto h2,h3, srun
+#         here and from h1 onto h2,h3, srun, qsub -sync y
 #
 # must run as root; the state is under $NEXUS_INFRA (default /tmp/pyre_nexus-infra); tests/infra.py
 # describes all of it to the tests
@@ -33,17 +34,22 @@ elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
 start() {
     local t0=$EPOCHREALTIME
     echo "== starting the test services (state in $NEXUS_INFRA)"
-    # one apt-get run for all that is missing is quicker than one per service
-    packages openssh-server openssh-client iproute2 util-linux nftables openmpi-bin mpich slurm-wlm munge
+    # one apt-get run for all that is missing is quicker than one per service; gridengine.sh
+    # packages preseeds the debconf answers of the Grid Engine packages and names them
+    # shellcheck disable=SC2046
+    packages openssh-server openssh-client iproute2 util-linux nftables openmpi-bin mpich slurm-wlm munge \
+        $(bash "$CI_DIR/gridengine.sh" packages)
     bash "$CI_DIR/sshd.sh" start
     bash "$CI_DIR/hosts.sh" start
     bash "$CI_DIR/mpi.sh" status
     bash "$CI_DIR/slurm.sh" start
+    bash "$CI_DIR/gridengine.sh" start
     echo "== test services up in $(elapsed "$t0") s"
 }
 
 stop() {
     echo "== stopping the test services"
+    bash "$CI_DIR/gridengine.sh" stop
     bash "$CI_DIR/slurm.sh" stop
     bash "$CI_DIR/hosts.sh" stop
     bash "$CI_DIR/sshd.sh" stop
@@ -55,6 +61,7 @@ status() {
     bash "$CI_DIR/hosts.sh" status || bad=1
     bash "$CI_DIR/mpi.sh" status || bad=1
     bash "$CI_DIR/slurm.sh" status || bad=1
+    bash "$CI_DIR/gridengine.sh" status || bad=1
     return $bad
 }
 
@@ -100,6 +107,9 @@ check() {
     expect "srun -n 2" "$(hostname) $(hostname)" env SLURM_CONF="$NEXUS_INFRA/slurm/slurm.conf" srun -n 2 hostname || bad=1
     expect "srun -n 3 --overcommit" "r0 r1 r2" env SLURM_CONF="$NEXUS_INFRA/slurm/slurm.conf" srun -n 3 --overcommit \
         "$py" -c 'import os; print("r" + os.environ["SLURM_PROCID"])' || bad=1
+    expect "qsub -sync y" "job ok" /bin/sh -c '. "$1/gridengine/env.sh" && out=$(mktemp) &&
+        qsub -sync y -b y -shell no -j y -o "$out" /bin/echo job ok >/dev/null && cat "$out"; rm -f "$out"' \
+        sh "$NEXUS_INFRA" || bad=1
     return $bad
 }
 

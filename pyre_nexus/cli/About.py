@@ -23,15 +23,15 @@ from .Command import Command
 class About(Command, family="pyre_nexus.cli.about"):
     """
     Show the versions of pyre_nexus, pyre and python, and which recruiters this machine can
-    use: fork, forkserver and spawn always; ssh, mpi and slurm when their launchers are on the PATH, as
-    ssh, mpirun or mpiexec (OpenMPI or MPICH, as its --version says) and srun: 'yes' when the
-    launcher is there and tells its version, '?' when it is there but fails to, 'no' when it
-    is not there; and the cgroups the crews of fork, forkserver and spawn get here, in which hierarchy each
+    use: fork, forkserver and spawn always; ssh, mpi, slurm, sbatch and gridengine when their
+    launchers are on the PATH, as ssh, mpirun or mpiexec (OpenMPI or MPICH, as its --version
+    says), srun, sbatch and qsub: 'yes' when the launcher is there and tells its version, '?'
+    when it is there but fails to, 'no' when it is not there; and the cgroups the crews of fork, forkserver and spawn get here, in which hierarchy each
     role is, or why they get none
     """
 
     # the recruiters, in the order to show them; any others pyre_nexus has come after
-    recruiters = ("fork", "forkserver", "spawn", "ssh", "mpi", "slurm")
+    recruiters = ("fork", "forkserver", "spawn", "ssh", "mpi", "slurm", "sbatch", "gridengine")
     # the names of MPI launchers of a particular flavour, for machines with more than one
     flavoured = ("mpirun.openmpi", "mpiexec.openmpi", "mpiexec.mpich", "mpirun.mpich", "mpiexec.hydra")
     # how long a launcher gets to tell its version
@@ -127,6 +127,12 @@ class About(Command, family="pyre_nexus.cli.about"):
         # slurm: srun
         if name == "slurm":
             return self.locate(names=["srun"], version=["--version"])
+        # sbatch, from a login node
+        if name == "sbatch":
+            return self.locate(names=["sbatch"], version=["--version"])
+        # grid engine: qsub, whose help starts with its version
+        if name == "gridengine":
+            return self.locate(names=["qsub"], version=["-help"])
         # any other, i know nothing about
         return "?", "a recruiter this version of nexus does not know how to check"
 

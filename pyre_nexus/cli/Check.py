@@ -43,7 +43,9 @@ class Check(Command, family="pyre_nexus.cli.check"):
 
     # user configurable state
     recruiter = Recruiter()
-    recruiter.doc = "the recruiter to check when no team is named: fork, forkserver, spawn, ssh, mpi, slurm"
+    recruiter.doc = (
+        "the recruiter to check when no team is named: fork, forkserver, spawn, ssh, mpi, slurm, sbatch, gridengine"
+    )
 
     team = pyre.properties.str(default="")
     team.doc = "check the recruiter of this team instead, e.g. 'nexus-demo.team', as configured"
@@ -200,11 +202,15 @@ class Check(Command, family="pyre_nexus.cli.check"):
             report["future"] = future
             # and stop the clock when it is done
             future.add_done_callback(lambda _, report=report, start=start: self.clock(report, start))
-        # wait for the answers
+        # wait for the answers, saying what the batch jobs are up to as they change
         futures = [report["future"] for report in reports]
         answered = lambda: all(future.done() for future in futures)
+        expiration = time.monotonic() + self.seconds
+        said = {}
         try:
-            reports[0]["team"].waitUntil(condition=answered, timeout=self.seconds)
+            while not answered() and time.monotonic() < expiration:
+                reports[0]["team"].waitUntil(condition=answered, timeout=min(self.beat, expiration - time.monotonic()))
+                self.follow(reports=reports, said=said)
         except pyre_nexus.exceptions.NexusError:
             pass
         # collect them
@@ -227,6 +233,24 @@ class Check(Command, family="pyre_nexus.cli.check"):
         self.disband(teams=[report["team"] for report in reports])
         # all done
         return reports
+
+    def follow(self, reports, said):
+        """
+        Say what the batch jobs of the teams of {reports} are up to, if it changed since it was
+        last {said}, or a while went by
+        """
+        # the jobs of each team
+        for report in reports:
+            for job in report["team"].recruiter.census(team=report["team"]).get("jobs", []):
+                # said as
+                state = (job["job"], job["state"])
+                # unless it was said already, a little while ago
+                if said.get(job["name"], (None, 0))[0] == state and job["seconds"] - said[job["name"]][1] < 30:
+                    continue
+                said[job["name"]] = (state, job["seconds"])
+                print(f"  {report['where']}: job {job['job'] or '?'} ({job['name']}) {job['state']} for {job['seconds']:.0f} s", flush=True)
+        # all done
+        return
 
     @staticmethod
     def clock(report, start):
@@ -314,8 +338,10 @@ class Check(Command, family="pyre_nexus.cli.check"):
         """
         return self.timeout / pyre.units.SI.second
 
-    # how long dismissed crews get to leave, in seconds
+    # how long dismissed crews get to leave, and how often to say what batch jobs are up to, in
+    # seconds
     grace = 10
+    beat = 1.0
 
 
 # the probe, at module level, and pickled by value

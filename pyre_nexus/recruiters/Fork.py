@@ -289,6 +289,13 @@ class Fork(pyre.component, family="pyre_nexus.recruiters.fork", implements=Recru
         return
 
     @pyre.export
+    def census(self, team):
+        """
+        Nothing beyond the crews of {team}: each of my workers is one of them
+        """
+        return {}
+
+    @pyre.export
     def release(self, team):
         """
         The team is going away: kill its workers and reap them before returning, and end its

@@ -117,15 +117,20 @@ class Launcher(pyre.component, implements=Recruiter):
         "default the team's certificate itself, for a self-signed one on a shared file system"
     )
 
-    # whether the worker shells read the secret from their stdin, rather than from the
-    # environment variable {secretVariable}; launchers that share their stdin with one worker
-    # at most, e.g. {mpirun}, use the environment
-    secretOnStdin = True
+    # how the secret reaches the worker shells: on their "stdin"; in the "environment" variable
+    # {secretVariable}, for launchers that share their stdin with one worker at most, e.g.
+    # {mpirun}; or in a "file" that the recruiter writes, for jobs that a scheduler records
+    courier = "stdin"
     secretVariable = "PYRE_NEXUS_SECRET"
     # whether the worker shells start a supervisor of their own, which ends their crews when
     # they die or their stdin ends, even while a task holds the interpreter, and vouches for
     # them: for hosts the team's own supervisor does not reach
     superviseShells = False
+    # whether the launcher's stdout joins its stderr, to be read by the team, e.g. where a batch
+    # scheduler's client says which job it submitted; otherwise it is the team's own
+    mergeOutput = False
+    # the record of a launch
+    record = Launch
 
     # obligations of my subclasses
     def plan(self, team, count):
@@ -146,6 +151,13 @@ class Launcher(pyre.component, implements=Recruiter):
         The environment of the launcher: the team's, by default
         """
         return dict(os.environ)
+
+    def prepare(self, team, launch):
+        """
+        Ready what {launch}, the id of a launch about to start, needs beyond its command: nothing,
+        by default
+        """
+        return
 
     def addressable(self):
         """
@@ -224,6 +236,13 @@ class Launcher(pyre.component, implements=Recruiter):
         """
         # all done
         return
+
+    @pyre.export
+    def census(self, team):
+        """
+        Nothing beyond the crews of {team}: each of my workers is one of them
+        """
+        return {}
 
     @pyre.export
     def release(self, team):
@@ -430,7 +449,7 @@ class Launcher(pyre.component, implements=Recruiter):
         if self.certificate:
             command.append(f"--authority={self.authority or self.certificate}")
         # and where the secret comes from
-        if self.secretOnStdin:
+        if self.courier == "stdin":
             command.append("--stdin")
         # and who watches them on their host, where the shells also make the crews' cgroups
         if self.superviseShells:
@@ -446,11 +465,13 @@ class Launcher(pyre.component, implements=Recruiter):
         """
         # the id the workers present
         id = secrets.token_bytes(Handshake.launch)
+        # what it needs beyond its command
+        self.prepare(team=team, launch=id)
         # the command
         command = self.command(host=host, crews=size, shell=self.shell(launch=id, crews=size))
         # the environment, with the secret if it travels there
         env = self.environment()
-        if not self.secretOnStdin:
+        if self.courier == "environment":
             env[self.secretVariable] = self.secret.hex()
         # the launcher's stdin and stderr
         stdin, feed = os.pipe()
@@ -458,7 +479,13 @@ class Launcher(pyre.component, implements=Recruiter):
         # start it, in a session of its own
         try:
             process = subprocess.Popen(
-                command, stdin=stdin, stderr=stderr, env=env, start_new_session=True, close_fds=True
+                command,
+                stdin=stdin,
+                stdout=stderr if self.mergeOutput else None,
+                stderr=stderr,
+                env=env,
+                start_new_session=True,
+                close_fds=True,
             )
         # if it cannot run at all
         except OSError as error:
@@ -475,7 +502,7 @@ class Launcher(pyre.component, implements=Recruiter):
         os.set_blocking(drain, False)
         # the secret, on its stdin; it fits in the pipe, and the pipe stays open, since its end
         # tells the worker shells the team is gone
-        if self.secretOnStdin:
+        if self.courier == "stdin":
             # a launcher that left already needs none: the watch on its exit says why it left
             try:
                 os.write(feed, self.secret.hex().encode() + b"\n")
@@ -490,7 +517,9 @@ class Launcher(pyre.component, implements=Recruiter):
             crew.limit = self.maxframe
             crews.append(crew)
         # the record
-        launch = Launch(id=id, host=host or socket.gethostname(), command=command, crews=crews, pid=process.pid, streams=streams)
+        launch = self.record(
+            id=id, host=host or socket.gethostname(), command=command, crews=crews, pid=process.pid, streams=streams
+        )
         # popen must never reap it; its watch does
         process.returncode = 0
         # the team's supervisor ends it, with its process group, if the team dies

@@ -73,7 +73,7 @@ class MPI(Hosts, family="pyre_nexus.recruiters.mpi"):
 
     # the worker shells read the secret from the environment, since the launchers pass their
     # stdin to one rank at most
-    secretOnStdin = False
+    courier = "environment"
     # the ranks run where the team's supervisor does not reach, so each has its own, which ends
     # its crews if it dies and vouches for them on its stderr, which the launcher forwards
     superviseShells = True

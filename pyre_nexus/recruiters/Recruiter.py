@@ -50,6 +50,13 @@ class Recruiter(pyre.protocol, family="pyre_nexus.recruiters"):
         """
 
     @pyre.provides
+    def census(self, team):
+        """
+        What i know of the workers of {team} beyond its crews, e.g. the batch jobs still waiting
+        in a queue, as a dictionary of plain values for the team's books
+        """
+
+    @pyre.provides
     def release(self, team):
         """
         The team is going away with workers still alive: end them all before returning

@@ -50,7 +50,7 @@ class Slurm(Launcher, family="pyre_nexus.recruiters.slurm"):
 
     # the worker shells read the secret from the environment, since srun passes its stdin to
     # one task only
-    secretOnStdin = False
+    courier = "environment"
     # the ranks run where the team's supervisor does not reach, so each has its own, which ends
     # its crews if it dies and vouches for them on its stderr, which the launcher forwards
     superviseShells = True

@@ -10,6 +10,7 @@
 import _signal
 import _socket
 import os
+import time as _time
 import select
 import sys
 
@@ -81,6 +82,37 @@ class Supervisor:
         # all done
         return
 
+    def bequeath(self, key, command, environment):
+        """
+        Should the team die, run {command}, an argv, with {environment}, e.g. to cancel the batch
+        jobs it submitted, which no signal reaches; {key} names it for {annul}
+        """
+        # start the watch, or start another if it is gone
+        if self.pid is None or self.gone():
+            self.start()
+        # the message: the key, the command and the environment, each word ended by a NUL
+        words = [key, *command, "", *(f"{name}={value}" for name, value in environment.items())]
+        message = b"!" + b"".join(os.fsencode(word) + b"\0" for word in words)
+        # remember it, for a watch that comes later
+        self.bequests[key] = message
+        # and tell
+        self.tell(message=message)
+        # all done
+        return
+
+    def annul(self, key):
+        """
+        Forget the command bequeathed under {key}, which has no more to do
+        """
+        # if it was bequeathed, and my watch is still there to hear it
+        if self.bequests.pop(key, None) is not None and self.control is not None:
+            try:
+                self.tell(message=b"~" + os.fsencode(key))
+            except OSError:
+                pass
+        # all done
+        return
+
     def discharge(self, pid):
         """
         Stop watching the process {pid}, which is gone; call it before its pidfd is closed
@@ -116,11 +148,16 @@ class Supervisor:
         self.control = None
         self.crews.clear()
         self.cgroups.clear()
+        self.bequests.clear()
         # all done
         return
 
     # what starts a line of my watch's vouches, on its stderr: no text starts with it
     marker = b"\x1enexus-alive"
+    # the largest message to my watch, e.g. a bequest with its environment
+    largest = 65536
+    # how long, in seconds, my watch waits for the commands bequeathed to it once the team is gone
+    executor = 30.0
 
     # meta-methods
     def __init__(self, hangup=None, vouch=0.0):
@@ -132,9 +169,11 @@ class Supervisor:
         # my watch and my end of the socket to it, from my first enrollment on
         self.pid = None
         self.control = None
-        # the pidfds of the processes enrolled, by pid, and the cgroups contained
+        # the pidfds of the processes enrolled, by pid, the cgroups contained, and the commands
+        # bequeathed, by key
         self.crews = {}
         self.cgroups = set()
+        self.bequests = {}
         # all done
         return
 
@@ -176,6 +215,8 @@ class Supervisor:
             self.tell(message=b"+%d" % pid, pidfd=pidfd)
         for cgroup in self.cgroups:
             self.tell(message=b"*" + os.fsencode(cgroup))
+        for message in self.bequests.values():
+            self.tell(message=message)
         # all done
         return
 
@@ -233,12 +274,14 @@ class Supervisor:
         alive = pidfd is not None and os.getppid() == team
         if alive:
             poller.register(pidfd, select.POLLIN)
-        # the pidfds of the processes enrolled, by pid, and the cgroups contained
+        # the pidfds of the processes enrolled, by pid, the cgroups contained, and the commands
+        # bequeathed, by key
         crews = {}
         cgroups = set()
+        bequests = {}
         # take in what the team says, until it closes its end or is gone; after its death, what
         # it said before is all there, so it is taken in before i act
-        while cls.hear(control=control, crews=crews, cgroups=cgroups) and alive:
+        while cls.hear(control=control, crews=crews, cgroups=cgroups, bequests=bequests) and alive:
             # vouch for what i hold
             if vouch:
                 cls.testify(crews=crews)
@@ -250,20 +293,22 @@ class Supervisor:
             cls.purge(cgroup=cgroup)
         for pid, crew in crews.items():
             cls.end(pid=pid, pidfd=crew)
+        # then run what the team bequeathed, e.g. the cancellation of its batch jobs
+        cls.execute(bequests=bequests)
         # all done
         return
 
-    @staticmethod
-    def hear(control, crews, cgroups):
+    @classmethod
+    def hear(cls, control, crews, cgroups, bequests):
         """
-        Take in the enrollments and discharges waiting on {control}, and the cgroups contained and
-        released; {False} once the team has closed its end
+        Take in the enrollments and discharges waiting on {control}, the cgroups contained and
+        released, and the commands bequeathed and annulled; {False} once the team has closed its end
         """
         # as long as there are any
         while True:
             # read one, with the descriptor that may come with it
             try:
-                message, ancillary, _, _ = control.recvmsg(4096, _socket.CMSG_SPACE(4))
+                message, ancillary, _, _ = control.recvmsg(cls.largest, _socket.CMSG_SPACE(4))
             except BlockingIOError:
                 return True
             except OSError:
@@ -271,6 +316,16 @@ class Supervisor:
             # the end of the team's
             if not message:
                 return False
+            # a command, bequeathed: the key, the argv, and after an empty word the environment
+            if message[:1] == b"!":
+                words = message[1:-1].split(b"\0")
+                end = words.index(b"", 1)
+                bequests[words[0]] = (words[1:end], dict(word.split(b"=", 1) for word in words[end + 1 :]))
+                continue
+            # or annulled
+            if message[:1] == b"~":
+                bequests.pop(message[1:], None)
+                continue
             # a cgroup, contained or released
             if message[:1] in (b"*", b"/"):
                 path = os.fsdecode(message[1:])
@@ -347,6 +402,33 @@ class Supervisor:
                 except ProcessLookupError:
                     pass
             killed |= fresh
+
+    @classmethod
+    def execute(cls, bequests):
+        """
+        Run the commands in {bequests}, all at once, and wait a while for them
+        """
+        # start them
+        started = []
+        for command, environment in bequests.values():
+            try:
+                started.append(os.posix_spawnp(command[0], command, environment))
+            except OSError:
+                continue
+        # wait for them, within my patience, so a scheduler that is slow to answer is waited for
+        # but one that hangs does not keep me
+        deadline = _time.monotonic() + cls.executor
+        while started and _time.monotonic() < deadline:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid in started:
+                started.remove(pid)
+            elif pid == 0:
+                _time.sleep(0.05)
+        # all done
+        return
 
     @staticmethod
     def end(pid, pidfd):

@@ -94,4 +94,28 @@ def slurm():
     return Slurm
 
 
+@pyre.foundry(implements=recruiter, tip="recruit crews as Slurm batch jobs, through sbatch")
+def sbatch():
+    """
+    Recruit crews as Slurm batch jobs, through sbatch, from a login node
+    """
+    # get the implementation
+    from .Sbatch import Sbatch
+
+    # and publish it
+    return Sbatch
+
+
+@pyre.foundry(implements=recruiter, tip="recruit crews as Grid Engine batch jobs, through qsub")
+def gridengine():
+    """
+    Recruit crews as Grid Engine batch jobs, through qsub, from a login node
+    """
+    # get the implementation
+    from .GridEngine import GridEngine
+
+    # and publish it
+    return GridEngine
+
+
 # end of file

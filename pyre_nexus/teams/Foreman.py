@@ -52,16 +52,28 @@ class Foreman(Plain, Peer, implements=Team):
     """
     The engine shared by every team
 
-    It recruits crews through its {recruiter}, hands each one up to {pipeline} tasks at a time,
-    keeps one deadline clock per crew for the task that crew is running, and routes every
-    report to exactly one outcome. A recoverable failure is retried up to {retries} times; a
-    task whose crew dies is blamed with a {Casualty} once it has killed {casualties} crews, and
-    the dead crew is replaced; a crew is recycled after {maxtasks} tasks
+    It recruits crews through its {recruiter} as its work needs them, up to {size}, hands each
+    one up to {pipeline} tasks at a time, keeps one deadline clock per crew for the task that
+    crew is running, and routes every report to exactly one outcome. A recoverable failure is
+    retried up to {retries} times; a task whose crew dies is blamed with a {Casualty} once it has
+    killed {casualties} crews, and the dead crew is replaced; a crew is recycled after {maxtasks}
+    tasks. A crew that sat {idle} is let go, down to {minimum}; {resize} sets {size} while the
+    team works. A crew whose recruiter says when it must end, e.g. at its batch job's walltime,
+    takes no more tasks from then on, and its replacement is recruited ahead of it
     """
 
     # user configurable state
     size = pyre.properties.int(default=os.cpu_count() or 1)
-    size.doc = "the number of crews to recruit"
+    size.doc = "the most crews to recruit; the team recruits them as its work needs them"
+
+    minimum = pyre.properties.int(default=0)
+    minimum.doc = "the fewest crews to keep once there is work, idle or not; at most {size}"
+
+    idle = pyre.properties.dimensional(default=0 * second)
+    idle.doc = (
+        "how long a crew may sit idle before it is let go, down to {minimum}; "
+        "0*s or inf*s keeps every crew until the team shuts down"
+    )
 
     recruiter = Recruiter()
     recruiter.doc = "the strategy for recruiting crews: fork, or the full family of another"
@@ -113,12 +125,44 @@ class Foreman(Plain, Peer, implements=Team):
         """
         Compute how many recruits are needed to take the team to the strength its work needs
         """
-        # the crews that are or will soon be taking tasks
-        working = sum(1 for crew in self.crews if crew.available())
-        # the work outstanding
-        outstanding = len(self.queue) + sum(crew.load() for crew in self.crews)
-        # as many as the work needs, up to my size
-        return max(0, min(self.policy.size, outstanding) - working)
+        # the crews at work, and the work
+        working, outstanding = self.demand()
+        # as many as the work needs, up to my size, and at least my minimum
+        policy = self.policy
+        return max(0, max(policy.minimum, min(policy.size, outstanding)) - working)
+
+    @pyre.export
+    def resize(self, size):
+        """
+        Set my {size} to {size} crews while i work: grow to it now, or let the crews beyond it
+        go, the idle ones first and the busy ones once their tasks report. From any thread, if a
+        thread of my own runs my loop; it returns at once, and the crews come and go as it runs
+        """
+        # a count, no less than one, nor than my minimum
+        least = max(1, self.minimum)
+        if isinstance(size, bool) or not isinstance(size, int) or size < least:
+            raise exceptions.complain(
+                self,
+                trait="size",
+                value=size,
+                accepted=f"a whole number of crews, at least {least}: the team needs one to run its "
+                f"tasks, and keeps its minimum of {self.minimum}; to let idle crews go, set "
+                f"'minimum' to 0 and 'idle' to a time",
+            )
+        # a closed team takes no orders
+        if self.closed:
+            raise exceptions.TeamClosed(team=str(self))
+        # in the thread of my loop
+        call = functools.partial(self.rescale, size=size)
+        runner = self.runner
+        if runner is None:
+            self.home(call="resize")
+            call()
+        # which a thread of my own runs, started if it is not yet
+        else:
+            runner.hand(call)
+        # all done
+        return
 
     @pyre.export
     def cancel(self, future, reason):
@@ -253,6 +297,9 @@ class Foreman(Plain, Peer, implements=Team):
         crew.brief(discard=self.policy.output == "discard", setup=self.policy.setup)
         # and hand it work
         self.schedule(crew=crew)
+        # a crew that must end at a given time, e.g. its batch job's walltime, is watched for it
+        if crew.retires is not None:
+            self.oversee()
         # all done
         return
 
@@ -394,6 +441,153 @@ class Foreman(Plain, Peer, implements=Team):
             raise exceptions.WrongThread(call=call, team=str(self), thread=self.ownerName)
         # all done
         return
+
+    def demand(self):
+        """
+        The crews that are or will soon be taking tasks, but those already being replaced, and
+        the tasks outstanding: those waiting, and those the crews hold
+        """
+        # the crews
+        working = sum(1 for crew in self.crews if crew.available() and not crew.renewed)
+        # the work outstanding
+        outstanding = len(self.queue) + sum(crew.load() for crew in self.crews)
+        # all done
+        return working, outstanding
+
+    def rescale(self, size):
+        """
+        Take my size to {size} crews, in the thread of my loop
+        """
+        # a team that closed meanwhile has no use for more crews
+        if self.closed:
+            return
+        # set it, which takes in my configuration again
+        self.size = size
+        # the crews that are or will be taking tasks
+        available = [crew for crew in self.crews if crew.available() and not crew.renewed]
+        # too few
+        if len(available) < size:
+            # recruit the rest now
+            self.recruit(count=size - len(available), why=f"resized to {size}")
+            return
+        # too many: let the excess go, those not up yet first, then the idle, then the least busy
+        excess = sorted(available, key=lambda crew: (not crew.starting(), crew.load()))[: len(available) - size]
+        for crew in excess:
+            self.letgo(crew=crew)
+        # note it
+        if excess:
+            self.ledger.decide(action="shrink", before=len(available), after=size, why=f"resized to {size}")
+        # all done
+        return
+
+    def letgo(self, crew):
+        """
+        Let {crew} go because the team needs it no more: at once if it is idle, once its tasks
+        report if it is busy
+        """
+        # one that is not up yet
+        if crew.starting():
+            # is stopped on its way, without counting as a failed recruitment
+            crew.lose()
+            self.recruiter.dismiss(team=self, crew=crew)
+        # one with work
+        elif crew.load():
+            # takes no more, and goes once it reports
+            crew.retire()
+        # an idle one
+        else:
+            # goes now
+            self.dismiss(crew=crew)
+        # all done
+        return
+
+    def oversee(self):
+        """
+        Make sure my survey of idle crews and of crews nearing their end looks again now: a crew
+        just came up, or was recruited
+        """
+        # if there is nothing to look for
+        if not self.policy.idle and not any(crew.retires is not None for crew in self.crews):
+            # there is no survey
+            return
+        # look now; the survey says when to look again
+        if self.surveyor is not None:
+            self.surveyor.cancel()
+        self.surveyor = self.dispatcher.alarm(interval=0, call=self.survey)
+        # all done
+        return
+
+    def survey(self, timestamp):
+        """
+        Let go of the crews that sat idle too long, down to my minimum, retire those whose end
+        is near, and recruit their replacements ahead of it
+
+        N.B.: this is an alarm handler; it returns the interval to the next invocation
+        """
+        # when
+        now = time.monotonic()
+        policy = self.policy
+        # when to look again
+        due = math.inf
+        # the crews nearing their end
+        renew = 0
+        for crew in list(self.crews):
+            # skip those without one, and those that are going anyway
+            if crew.retires is None or not crew.accepting():
+                continue
+            # if its replacement is due and not on its way
+            if not crew.renewed:
+                if now >= crew.renews:
+                    crew.renewed = True
+                    renew += 1
+                else:
+                    due = min(due, crew.renews)
+            # if its time is up, it takes no more tasks
+            if now >= crew.retires:
+                self.letgo(crew=crew)
+            else:
+                due = min(due, crew.retires)
+        # the replacements, as far as the work needs them
+        if renew and (count := min(renew, self.vacancies())):
+            self.recruit(count=count, why=f"replacing {plural(count, 'crew')} near the end of its time")
+        # the idle crews, if they are let go
+        if policy.idle:
+            # those that may go: the ones taking tasks, beyond my minimum
+            available = [crew for crew in self.crews if crew.available() and not crew.renewed]
+            spare = len(available) - policy.minimum
+            # idle ones, the longest idle first
+            idle = sorted(
+                ((max(crew.since, crew.joined), crew)
+                for crew in available
+                if crew.accepting() and not crew.load() and crew.joined is not None),
+                key=lambda pair: pair[0],
+            )
+            let = 0
+            for since, crew in idle:
+                # the ones that sat long enough go, while there are spares
+                if now - since >= policy.idle and let < spare:
+                    self.dismiss(crew=crew)
+                    let += 1
+                # the others may go later
+                else:
+                    due = min(due, since + policy.idle)
+            # a busy crew may go once it sat idle for long enough
+            if any(crew.available() for crew in self.crews):
+                due = min(due, now + policy.idle)
+            # note it
+            if let:
+                self.ledger.decide(
+                    action="shrink",
+                    before=len(available),
+                    after=len(available) - let,
+                    why=f"{plural(let, 'crew')} idle for {policy.idle:g} s",
+                )
+        # with no crews left, there is nothing to look at until the next recruitment
+        if not self.crews or due == math.inf:
+            self.surveyor = None
+            return None
+        # otherwise, look again when something may change
+        return max(due - now, 1e-3)
 
     def requeue(self, task, error):
         """
@@ -675,20 +869,25 @@ class Foreman(Plain, Peer, implements=Team):
         # all done
         return
 
-    def recruit(self):
+    def recruit(self, count=None, why=None):
         """
-        Recruit as many crews as the work needs
+        Recruit {count} crews, for the reason {why}; by default, as many as the work needs
         """
         # a closed team with nothing left to do recruits nobody, e.g. after its only task was
         # cancelled before its crew came up
         if self.closed and not self.busy():
             return
         # how many
-        count = self.vacancies()
+        if count is None:
+            count = self.vacancies()
+            working, outstanding = self.demand()
+            why = f"{plural(outstanding, 'task')} for {plural(working, 'crew')}"
         # if none
         if count <= 0:
             # nothing to do
             return
+        # the crews there are, for the books
+        before, _ = self.demand()
         # register me with the exit handler, now that i will have workers, and see that SIGINT
         # and SIGTERM reach it without cutting a handler of my loop short
         teams.add(self)
@@ -696,12 +895,18 @@ class Foreman(Plain, Peer, implements=Team):
         # carefully
         try:
             # recruit; each joins me as it comes up
-            for crew in self.recruiter.recruit(team=self, count=count):
-                self.crews.append(crew)
+            recruits = self.recruiter.recruit(team=self, count=count)
+            self.crews.extend(recruits)
         # if the recruiter fails, in whatever way
         except Exception as error:
             # count it; the waiting tasks get the error if it keeps failing
             self.reject(reason=str(error))
+            return
+        # note it
+        self.ledger.decide(action="grow", before=before, after=before + len(recruits), why=why)
+        # and watch them for idleness, if i let idle crews go
+        if self.policy.idle and self.surveyor is None:
+            self.oversee()
         # all done
         return
 
@@ -868,6 +1073,10 @@ class Foreman(Plain, Peer, implements=Team):
         # a closed team without crews never recruits again, so its recruiter can let go of
         # what it holds for recruitment, e.g. a listening port
         self.recruiter.release(team=self)
+        # nor does it look for idle crews
+        if self.surveyor is not None:
+            self.surveyor.cancel()
+            self.surveyor = None
         # and my supervisor, which watches crews from outside my process, goes too
         self.supervisor.close()
         # what my crews printed and my streams have not taken yet goes out, or is dropped
@@ -922,6 +1131,9 @@ class Foreman(Plain, Peer, implements=Team):
         # for me, e.g. the server that forks my crews
         self.recruiter.release(team=self)
         self.crews.clear()
+        if self.surveyor is not None:
+            self.surveyor.cancel()
+            self.surveyor = None
         # my supervisor has nothing left to watch
         self.supervisor.close()
         # all done
@@ -984,6 +1196,9 @@ class Foreman(Plain, Peer, implements=Team):
             self.printer.mode = self.policy.output
             self.printer.dispatcher = self.policy.loop
             self.depth = min(self.depth, self.policy.pipeline)
+            # the survey of idle crews looks again with the new limits
+            if trait.name in ("idle", "minimum") and self.crews:
+                self.inLoop(self.oversee)
         # all done
         return self
 
@@ -1019,6 +1234,8 @@ class Foreman(Plain, Peer, implements=Team):
         self.reserve = Reserve()
         # the process outside mine that ends my crews if i die, started with the first of them
         self.supervisor = Supervisor()
+        # the clock of my survey of idle crews and of crews nearing their end, while it runs
+        self.surveyor = None
         # all done
         return
 
@@ -1047,6 +1264,15 @@ class Foreman(Plain, Peer, implements=Team):
     horizon = 2e-3
     # what differs between two attempts that fail the same way: launch ids, ports, pids
     numerals = re.compile(r"[0-9a-f]{8,}|\d+")
+
+
+# the count of a noun in words
+def plural(count, noun):
+    """
+    {count} {noun}, or {nouns}, as {count} says
+    """
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
 
 # the exit handler
 @atexit.register

@@ -17,10 +17,13 @@ from .. import exceptions
 class Ledger:
     """
     The books of a team: how its tasks ended, how many were retried or rerun, how deep its
-    queue got, and for each crew how many tasks it reported, how long it was busy and how many
-    bytes it moved. Every count is kept where the event happens, so reading the books costs
-    nothing until somebody asks
+    queue got, why it grew and shrank, and for each crew how many tasks it reported, how long
+    it was busy and how many bytes it moved. Every count is kept where the event happens, so
+    reading the books costs nothing until somebody asks
     """
+
+    # how many of the latest decisions on the team's size are kept
+    memory = 256
 
     # the outcomes, by the class of a task's error; the first match wins
     kinds = (
@@ -55,6 +58,25 @@ class Ledger:
         # all done
         return
 
+    def decide(self, action, before, after, why):
+        """
+        The team went from {before} to {after} crews, an {action} of "grow" or "shrink", for
+        the reason {why}: note it
+        """
+        # count it
+        self.resized[action] += after - before if action == "grow" else before - after
+        # and keep it, with when it happened
+        self.decisions.append(
+            {
+                "seconds": round(time.monotonic() - self.started, 3),
+                "action": action,
+                "crews": [before, after],
+                "why": why,
+            }
+        )
+        # all done
+        return
+
     def snapshot(self, team):
         """
         The books of {team} now, as a dictionary of plain values, ready for {json.dumps}
@@ -75,6 +97,10 @@ class Ledger:
             "deepest queue": self.deepest,
             "crews": crews,
             "former crews": dict(self.buried),
+            "grown": self.resized["grow"],
+            "shrunk": self.resized["shrink"],
+            "decisions": list(self.decisions),
+            **team.recruiter.census(team=team),
         }
 
     def summary(self, team):
@@ -99,6 +125,11 @@ class Ledger:
             f"  {books['retried']} retried after recoverable errors, {books['rerun']} rerun after their crew died, "
             f"{books['queued']} waiting, at most {books['deepest queue']} waited at once",
             f"  {count} crews, busy {busy:.2f} s and idle {idle:.2f} s in all, {moved / 1e6:.3f} MB moved",
+            *(
+                [f"  {books['grown']} crews recruited as the work grew, {books['shrunk']} let go as it shrank"]
+                if books["grown"] or books["shrunk"]
+                else []
+            ),
         ]
 
     # meta-methods
@@ -115,6 +146,9 @@ class Ledger:
         self.deepest = 0
         # the totals of the crews that are gone
         self.buried = collections.Counter()
+        # the crews recruited and let go as the work changed, and the latest decisions
+        self.resized = collections.Counter()
+        self.decisions = collections.deque(maxlen=self.memory)
         # all done
         return
 

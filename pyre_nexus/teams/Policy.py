@@ -34,10 +34,11 @@ class Policy:
         "retries": (0, "zero or more retries"),
         "casualties": (1, "a positive number of crew deaths"),
         "maxtasks": (0, "zero for no limit, or a positive number of tasks per crew"),
+        "minimum": (0, "zero or more crews, at most the team's size"),
     }
     # and its switches, which pyre refuses without naming them
     switches = ("summary", "progress")
-    checked = (*counts, *switches, "deadline", "dispatcher", "recruiter", "initializer", "initargs", "output")
+    checked = (*counts, *switches, "deadline", "idle", "dispatcher", "recruiter", "initializer", "initargs", "output")
 
     # interface
     @classmethod
@@ -57,19 +58,22 @@ class Policy:
             # or is too small
             elif value < least:
                 yield exceptions.complain(team, trait=trait, value=value, accepted=accepted)
+            # the minimum is at most the size
+            elif trait == "minimum" and isinstance(size := exceptions.configured(team, "size"), int) and value > size:
+                yield exceptions.complain(team, trait=trait, value=value, accepted=f"at most the size, {size}")
         # the switches are on or off
         elif trait in cls.switches:
             value = exceptions.configured(team, trait)
             if not isinstance(value, bool):
                 yield exceptions.complain(team, trait=trait, value=value, accepted="true or false")
-        # the deadline must be a time
-        elif trait == "deadline":
-            deadline = exceptions.configured(team, "deadline")
-            if not (isinstance(deadline, Dimensional) and seconds(deadline) >= 0):
+        # the deadline and the idle time must be times
+        elif trait in ("deadline", "idle"):
+            value = exceptions.configured(team, trait)
+            if not (isinstance(value, Dimensional) and seconds(value) >= 0):
                 yield exceptions.complain(
                     team,
-                    trait="deadline",
-                    value=deadline,
+                    trait=trait,
+                    value=value,
                     accepted="a non-negative time with units, e.g. 30*s or 500*ms; 0*s or inf*s for none",
                 )
         # the event loop must be able to run single passes and cancel alarms
@@ -157,8 +161,11 @@ class Policy:
         self.retries = team.retries
         self.casualties = team.casualties
         self.maxtasks = team.maxtasks
+        self.minimum = team.minimum
         # the deadline of a task in seconds, or {None}, which 0*s and an infinite one mean
         self.deadline = limit(team.deadline, call=str(team), argument="deadline") or None
+        # how long a crew may sit idle, in seconds, or {None} for as long as it likes
+        self.idle = limit(team.idle, call=str(team), argument="idle") or None
         # the initializer, serialized once for every crew
         self.setup = self.initializer(team=team)
         # what becomes of what the workers print, and whether to show progress
@@ -177,7 +184,9 @@ class Policy:
         "retries",
         "casualties",
         "maxtasks",
+        "minimum",
         "deadline",
+        "idle",
         "setup",
         "output",
         "progress",

@@ -25,7 +25,7 @@ class Team(pyre.protocol, family="pyre_nexus.teams"):
 
     # user configurable state
     size = pyre.properties.int()
-    size.doc = "the number of crews to recruit"
+    size.doc = "the most crews to recruit"
 
     recruiter = Recruiter()
     recruiter.doc = "the strategy for recruiting crews"
@@ -35,6 +35,13 @@ class Team(pyre.protocol, family="pyre_nexus.teams"):
     def vacancies(self):
         """
         Compute how many recruits are needed to take the team to the strength its work needs
+        """
+
+    @pyre.provides
+    def resize(self, size):
+        """
+        Set my size to {size} crews while i work: grow to it now, or let the crews beyond it go
+        once they are idle
         """
 
     @pyre.provides

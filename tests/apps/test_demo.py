@@ -185,6 +185,10 @@ def recruiters(request):
     if kind == "slurm":
         slurm = request.getfixturevalue("slurm")
         return kind, ["team.recruiter = slurm", "team.recruiter.options = --overcommit"], slurm.env
+    if kind in ("sbatch", "gridengine"):
+        scheduler = request.getfixturevalue("slurm" if kind == "sbatch" else "gridengine")
+        spool = request.getfixturevalue("tmp_path") / "spool"
+        return kind, [f"team.recruiter = {kind}", f"team.recruiter.spool = {spool}"], scheduler.env
     if kind == "ssh":
         sshd = request.getfixturevalue("sshd")
         return kind, [
@@ -204,7 +208,7 @@ def recruiters(request):
     raise ValueError(kind)
 
 
-@pytest.fixture(params=["fork", "spawn", "ssh", "ssh-hosts", "openmpi", "mpich", "slurm"])
+@pytest.fixture(params=["fork", "spawn", "ssh", "ssh-hosts", "openmpi", "mpich", "slurm", "sbatch", "gridengine"])
 def recruiter(request):
     """
     The recruiters the demo runs on, changing nothing but its configuration file
@@ -227,6 +231,24 @@ def test_demo_any_recruiter(tmp_path, recruiter):
     values = estimates(result.stdout)
     assert len(values) == 1 and abs(values[0] - math.pi) < 0.05, result.stdout
     assert "0 failed tasks" in result.stdout
+
+
+@pytest.mark.parametrize("kind, service", [("sbatch", "slurm"), ("gridengine", "gridengine")])
+def test_demo_on_the_configuration_of_a_batch_page(tmp_path, request, kind, service):
+    """
+    The configuration on the page of each batch recruiter is a real one: the demo runs its crews
+    as jobs of the scheduler with it, its spool under the home directory
+    """
+    scheduler = request.getfixturevalue(service)
+    page = pathlib.Path(__file__).resolve().parents[2] / "doc" / "recruiters" / f"{kind}.md"
+    (block,) = re.findall(r"^```ini\n(.*?)^```", page.read_text(), flags=re.MULTILINE | re.DOTALL)
+    (tmp_path / "nexus-demo.pfg").write_text(block + "    samples = 400000\n    batches = 16\n    serial = no\n")
+    result = demo(tmp_path, env={**scheduler.env, "HOME": str(tmp_path)})
+    assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert f"4 crews, recruiter pyre_nexus.recruiters.{kind}" in result.stdout
+    assert "0 failed tasks" in result.stdout
+    # its jobs left the spool clean, but for the directory
+    assert list((tmp_path / ".pyre_nexus" / "jobs").iterdir()) == []
 
 
 def test_demo_bad_team_size(tmp_path):
