@@ -332,8 +332,8 @@ class Crew(Plain, Peer, family="pyre_nexus.crew"):
             else:
                 # rebuild the error
                 error = self._rebuild(result)
-                # if the condition may be temporary
-                if taskstatus == self.taskcodes.failed:
+                # if the condition may be temporary, or is of a kind the task's retry policy lists
+                if taskstatus == self.taskcodes.failed or team.recoverable(task=task, error=error):
                     # tell me
                     self.reportRecoverableError(team=team, task=task, error=error)
                     # and let the team decide whether it gets another chance

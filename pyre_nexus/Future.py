@@ -282,7 +282,7 @@ class Future(concurrent.futures.Future):
         return self._settle(state=CANCELLED_AND_NOTIFIED, notify="add_cancelled")
 
     # meta-methods
-    def __init__(self, team, tid, name, payload, deadline=None):
+    def __init__(self, team, tid, name, payload, deadline=None, priority=0, retry=None):
         # N.B.: the base class initializer is skipped on purpose: it builds a condition, with
         # a lock and a queue, that costs a kilobyte a future and is only needed by threads
         # that wait on it, so it is built when first asked for
@@ -303,6 +303,9 @@ class Future(concurrent.futures.Future):
         self.deadline = deadline
         # the number of times the task was retried after a recoverable error
         self.retries = 0
+        # its place in the queue, higher first, and its own retry policy, if not the team's
+        self.priority = priority
+        self.retry = retry
         # the number of crews that died while running the task
         self.deaths = 0
         # the crew that holds the task, if any, and where its frame starts and ends in that

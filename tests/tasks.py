@@ -9,6 +9,7 @@ Tasks for the tests, at module level so any recruiter can find them by name
 """
 
 # externals
+import builtins
 import ctypes
 import os
 import signal
@@ -108,6 +109,22 @@ def nap(seconds, value=None):
     """
     time.sleep(seconds)
     return value
+
+
+def stumble(path, failures, kind="OSError"):
+    """
+    Raise the builtin exception {kind} the first {failures} times it runs; log the time of
+    each run in the file {path}; return the number of runs
+    """
+    # log this run
+    with open(path, "a") as log:
+        log.write(f"{time.monotonic()}\n")
+    with open(path) as log:
+        runs = len(log.read().split())
+    # fail while there are failures to go
+    if runs <= failures:
+        raise getattr(builtins, kind)(f"run {runs} failed")
+    return runs
 
 
 def doze(seconds):
@@ -311,6 +328,15 @@ def logged(path, fn, *args, **kwds):
     """
     tally(path)
     return fn(*args, **kwds)
+
+
+def note(path, value):
+    """
+    Append {value} as a line of the file {path}, and return it
+    """
+    with open(path, "a") as log:
+        log.write(f"{value}\n")
+    return value
 
 
 def announce(path, seconds, value=None):

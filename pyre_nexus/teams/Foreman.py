@@ -6,7 +6,6 @@
 
 # externals
 import atexit
-import collections
 import functools
 import itertools
 import math
@@ -35,6 +34,7 @@ from .Echo import Echo
 from .Gauge import Gauge
 from .Ledger import Ledger
 from .Policy import Policy
+from .Queue import Queue
 from ..Interrupts import Interrupts
 from .. import exceptions
 # my protocols
@@ -85,7 +85,22 @@ class Foreman(Plain, Peer, implements=Team):
     deadline.doc = "how long a task may run before its worker is killed; 0*s or inf*s for no limit"
 
     retries = pyre.properties.int(default=0)
-    retries.doc = "how many times a task that raises a RecoverableError runs again"
+    retries.doc = "how many times a task that raises a RecoverableError, or one of {retryable}, runs again"
+
+    retryable = pyre.properties.strings(default=[])
+    retryable.doc = (
+        "the exceptions, besides RecoverableError, whose tasks run again: builtins, e.g. OSError, "
+        "or 'module:Class'"
+    )
+
+    backoff = pyre.properties.dimensional(default=0 * second)
+    backoff.doc = "how long a task waits before it runs again the first time; 0*s for at once"
+
+    growth = pyre.properties.float(default=2.0)
+    growth.doc = "by how much the wait before a task runs again grows with each retry"
+
+    ceiling = pyre.properties.dimensional(default=60 * second)
+    ceiling.doc = "the longest wait before a task runs again"
 
     casualties = pyre.properties.int(default=1)
     casualties.doc = "how many crews a task may kill before it fails with a Casualty"
@@ -589,26 +604,74 @@ class Foreman(Plain, Peer, implements=Team):
         # otherwise, look again when something may change
         return max(due - now, 1e-3)
 
+    def recoverable(self, task, error):
+        """
+        Whether {task}, which raised {error}, runs again by the kind of its error: one of those
+        its retry policy lists; a {RecoverableError} always may
+        """
+        return (task.retry or self.policy.retry).covers(error)
+
     def requeue(self, task, error):
         """
-        {task} failed with the recoverable {error}: run it again, if it has retries left
+        {task} failed with the recoverable {error}: run it again, if it has retries left, after
+        the wait its retry policy says
         """
         # a crew that reports has proven its recruitment
         if self.rejections:
             self.recovered()
         # if it has retries left
-        if task.retries < self.policy.retries:
-            # count this one
+        retry = task.retry or self.policy.retry
+        if task.retries < retry.limit:
+            # count this one, by its cause
             task.retries += 1
-            self.ledger.retried += 1
-            # and put it at the head of the queue, so a retry does not wait behind everything
-            self.putback(task=task)
+            self.ledger.retry(error=error)
+            # and put it at the head of the queue, so a retry does not wait behind everything,
+            # at once or after its wait
+            wait = retry.wait(task.retries)
+            if wait:
+                self.park(task=task, wait=wait)
+            else:
+                self.putback(task=task)
             # all done
             return
         # otherwise, it has failed for good
         self.abandon(task=task, error=error)
         # all done
         return
+
+    def park(self, task, wait):
+        """
+        Put {task} aside for {wait} seconds, before it runs again
+        """
+        # no crew holds it, and it is waiting again
+        task.crew = None
+        task.set_pending()
+        # aside, where the team counts it as work
+        self.parked.add(task)
+        # until its time comes
+        self.dispatcher.alarm(interval=wait, call=functools.partial(self.unpark, task=task))
+        # all done
+        return
+
+    def unpark(self, timestamp, task):
+        """
+        {task} waited long enough: queue it again, unless it was cancelled meanwhile
+
+        N.B.: this is an alarm handler; returning {None} keeps it from being rescheduled
+        """
+        # it is no longer aside
+        self.parked.discard(task)
+        # a task that is done, e.g. cancelled while it waited, may have been the last
+        if task.done():
+            self.conclude()
+            return None
+        # the others go first among their equals
+        self.putback(task=task)
+        # to a crew with room, or one recruited for it, e.g. after the idle ones left
+        self.distribute()
+        self.recruit()
+        # do not reschedule
+        return None
 
     def abandon(self, task, error):
         """
@@ -788,9 +851,10 @@ class Foreman(Plain, Peer, implements=Team):
         return
 
     # implementation details
-    def enqueue(self, fn, args=(), kwds=None, deadline=None):
+    def enqueue(self, fn, args=(), kwds=None, deadline=None, priority=0, retry=None):
         """
-        Make a future for the call {fn(*args, **kwds)} and queue it
+        Make a future for the call {fn(*args, **kwds)} and queue it, with its {priority} and,
+        if it has one of its own, its {retry} policy
         """
         # a closed team takes no work
         if self.closed:
@@ -820,7 +884,7 @@ class Foreman(Plain, Peer, implements=Team):
             self.inLoop(functools.partial(future.set_exception, failure))
             return future
         # make the future
-        future = Future(team=self, tid=tid, name=name, payload=payload, deadline=deadline)
+        future = Future(team=self, tid=tid, name=name, payload=payload, deadline=deadline, priority=priority, retry=retry)
         # and hand it to the thread of my loop, which queues it
         if foreign:
             runner.hand(functools.partial(self.accept, future))
@@ -1027,6 +1091,10 @@ class Foreman(Plain, Peer, implements=Team):
             task = self.queue.popleft()
             if not task.done():
                 task.set_cancelled(reason=reason)
+        # the tasks waiting to run again
+        for task in list(self.parked):
+            if not task.done():
+                task.set_cancelled(reason=reason)
         # and the tasks waiting in the crews' pipelines
         for crew in self.crews:
             for task in crew.waiting():
@@ -1053,8 +1121,9 @@ class Foreman(Plain, Peer, implements=Team):
         """
         Whether any task is waiting or running
         """
-        # check the queue, carefully, since it holds the cancelled ones until they come up
-        if any(not task.done() for task in self.queue):
+        # check the queue, carefully, since it holds the cancelled ones until they come up, and
+        # the tasks waiting to run again
+        if any(not task.done() for task in self.queue) or any(not task.done() for task in self.parked):
             return True
         # and the crews
         return any(crew.load() for crew in self.crews)
@@ -1206,8 +1275,9 @@ class Foreman(Plain, Peer, implements=Team):
     def __init__(self, **kwds):
         # chain up
         super().__init__(**kwds)
-        # the tasks waiting for a crew
-        self.queue = collections.deque()
+        # the tasks waiting for a crew, and those waiting to run again after a failure
+        self.queue = Queue()
+        self.parked = set()
         # the crews, in every state but buried
         self.crews = []
         # task ids; zero is reserved for the setup of a crew

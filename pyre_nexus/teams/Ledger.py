@@ -58,6 +58,15 @@ class Ledger:
         # all done
         return
 
+    def retry(self, error):
+        """
+        A task runs again after {error}: count it, by its kind
+        """
+        self.retried += 1
+        self.causes[type(error).__name__] += 1
+        # all done
+        return
+
     def decide(self, action, before, after, why):
         """
         The team went from {before} to {after} crews, an {action} of "grow" or "shrink", for
@@ -92,6 +101,7 @@ class Ledger:
             "submitted": self.submitted,
             "outcomes": {kind: self.outcomes.get(kind, 0) for kind in self.order},
             "retried": self.retried,
+            "retried by cause": dict(self.causes),
             "rerun": self.rerun,
             "queued": len(team.queue),
             "deepest queue": self.deepest,
@@ -119,10 +129,13 @@ class Ledger:
         idle = sum(crew["idle seconds"] for crew in crews) + former.get("idle seconds", 0.0)
         moved = sum(crew["bytes sent"] + crew["bytes received"] for crew in crews)
         moved += former.get("bytes sent", 0) + former.get("bytes received", 0)
+        # the retries, by their causes
+        causes = ", ".join(f"{count} {kind}" for kind, count in books["retried by cause"].items())
+        retried = f"{books['retried']} retried after errors" + (f" ({causes})" if causes else "")
         # the lines
         return [
             f"{books['team']}: {books['submitted']} tasks in {books['seconds']:.2f} s: {outcomes or 'none done'}",
-            f"  {books['retried']} retried after recoverable errors, {books['rerun']} rerun after their crew died, "
+            f"  {retried}, {books['rerun']} rerun after their crew died, "
             f"{books['queued']} waiting, at most {books['deepest queue']} waited at once",
             f"  {count} crews, busy {busy:.2f} s and idle {idle:.2f} s in all, {moved / 1e6:.3f} MB moved",
             *(
@@ -142,6 +155,8 @@ class Ledger:
         # the tasks run again after a recoverable error, or after their crew died
         self.retried = 0
         self.rerun = 0
+        # the retries by the kind of error that caused them
+        self.causes = collections.Counter()
         # the deepest the queue got
         self.deepest = 0
         # the totals of the crews that are gone

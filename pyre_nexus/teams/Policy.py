@@ -6,6 +6,7 @@
 
 # externals
 import functools
+import math
 
 # the framework
 from pyre.units.Dimensional import Dimensional
@@ -16,6 +17,7 @@ from pyre.components.exceptions import ConfigurationError as PyreConfigurationEr
 from ..Codec import Codec
 from ..Dispatcher import Dispatcher, limit, seconds
 from .Echo import Echo
+from .Retry import Retry
 from .. import exceptions
 from .. import recruiters
 
@@ -38,7 +40,7 @@ class Policy:
     }
     # and its switches, which pyre refuses without naming them
     switches = ("summary", "progress")
-    checked = (*counts, *switches, "deadline", "idle", "dispatcher", "recruiter", "initializer", "initargs", "output")
+    checked = (*counts, *switches, "deadline", "idle", "backoff", "ceiling", "growth", "retryable", "dispatcher", "recruiter", "initializer", "initargs", "output")
 
     # interface
     @classmethod
@@ -66,8 +68,20 @@ class Policy:
             value = exceptions.configured(team, trait)
             if not isinstance(value, bool):
                 yield exceptions.complain(team, trait=trait, value=value, accepted="true or false")
-        # the deadline and the idle time must be times
-        elif trait in ("deadline", "idle"):
+        # the growth of the wait between retries must not shrink it
+        elif trait == "growth":
+            value = exceptions.configured(team, trait)
+            if not (isinstance(value, float) and 1 <= value < math.inf):
+                yield exceptions.complain(team, trait=trait, value=value, accepted="a factor of 1 or more, e.g. 2")
+        # the exceptions whose tasks run again must be exception classes
+        elif trait == "retryable":
+            for name in exceptions.configured(team, trait) or ():
+                try:
+                    Retry.resolve(name)
+                except ValueError as error:
+                    yield exceptions.complain(team, trait=trait, value=name, accepted=f"an exception class ({error})")
+        # the deadline, the idle time and the waits between retries must be times
+        elif trait in ("deadline", "idle", "backoff", "ceiling"):
             value = exceptions.configured(team, trait)
             if not (isinstance(value, Dimensional) and seconds(value) >= 0):
                 yield exceptions.complain(
@@ -166,6 +180,14 @@ class Policy:
         self.deadline = limit(team.deadline, call=str(team), argument="deadline") or None
         # how long a crew may sit idle, in seconds, or {None} for as long as it likes
         self.idle = limit(team.idle, call=str(team), argument="idle") or None
+        # when a task that failed runs again
+        self.retry = Retry(
+            limit=team.retries,
+            kinds=[Retry.resolve(name) for name in team.retryable],
+            initial=seconds(team.backoff),
+            factor=team.growth,
+            maximum=seconds(team.ceiling),
+        )
         # the initializer, serialized once for every crew
         self.setup = self.initializer(team=team)
         # what becomes of what the workers print, and whether to show progress
@@ -182,6 +204,7 @@ class Policy:
         "size",
         "pipeline",
         "retries",
+        "retry",
         "casualties",
         "maxtasks",
         "minimum",

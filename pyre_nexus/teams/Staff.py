@@ -9,6 +9,7 @@ import collections
 import concurrent.futures
 import functools
 import itertools
+import math
 import numbers
 import threading
 import time
@@ -64,22 +65,28 @@ class Staff(Foreman, concurrent.futures.Executor, family="pyre_nexus.teams.staff
         # queue it with the team's deadline
         return self.enqueue(fn=fn, args=args, kwds=kwds)
 
-    def options(self, deadline=None):
+    def options(self, deadline=None, priority=0, retries=None, retryable=None, backoff=None):
         """
-        A view of me whose {submit} and {map} apply {deadline} to each task: a number of seconds
-        or a time, e.g. 500*ms; 0 or infinity for no limit, {None} for mine
+        A view of me whose {submit} and {map} apply these to each task: a {priority}, a number,
+        higher ones first and equal ones in the order they came; and, each {None} for mine, the
+        {deadline}, a number of seconds or a time, e.g. 500*ms, 0 or infinity for no limit; how
+        many {retries} after a RecoverableError, or an error of one of the classes {retryable};
+        and the {backoff} before a retry: seconds or a time, or {(initial, growth, ceiling)}
         """
         # build it
-        return Submitter(team=self, deadline=deadline)
+        return Submitter(
+            team=self, deadline=deadline, priority=priority, retries=retries, retryable=retryable, backoff=backoff
+        )
 
-    def map(self, fn, *iterables, timeout=None, chunksize=1):
+    def map(self, fn, *iterables, timeout=None, chunksize=1, priority=0):
         """
         Apply {fn} to the items of {iterables} in parallel; returns an iterator over the
         results, in order. {chunksize} items travel together as one task; {timeout} seconds
-        after the call, a result that has not arrived raises {TimeoutError}
+        after the call, a result that has not arrived raises {TimeoutError}; the tasks have
+        {priority}, higher first
         """
         # with the team's deadline
-        return self.options().map(fn, *iterables, timeout=timeout, chunksize=chunksize)
+        return self.options(priority=priority).map(fn, *iterables, timeout=timeout, chunksize=chunksize)
 
     def wait(self, futures, timeout=None, return_when=concurrent.futures.ALL_COMPLETED):
         """
@@ -328,11 +335,14 @@ class Submitter:
         Schedule {fn(*args, **kwds)}; returns its future
         """
         # queue it
-        return self.team.enqueue(fn=fn, args=args, kwds=kwds, deadline=self.deadline)
+        return self.team.enqueue(
+            fn=fn, args=args, kwds=kwds, deadline=self.deadline, priority=self.priority, retry=self.retry
+        )
 
     def map(self, fn, *iterables, timeout=None, chunksize=1):
         """
-        Apply {fn} to the items of {iterables}; returns an iterator over the results, in order
+        Apply {fn} to the items of {iterables}; returns an iterator over the results, in order,
+        with my options
         """
         # check
         timeout = limit(timeout, call="Staff.map")
@@ -365,20 +375,61 @@ class Submitter:
         return self.harvest(futures=futures, expiration=expiration, chunked=chunksize > 1, label=label)
 
     # meta-methods
-    def __init__(self, team, deadline):
+    def __init__(self, team, deadline, priority=0, retries=None, retryable=None, backoff=None):
         # save
         self.team = team
-        # the deadline in seconds, 0 for none, or {None} for the team's; checked now, so a bad
-        # one is refused before anything is submitted
+        # everything is checked now, so a bad value is refused before anything is submitted;
+        # the deadline in seconds, 0 for none, or {None} for the team's
         if deadline is not None:
             # no limit is 0 here, since {None} means the team's
             deadline = limit(deadline, call="Staff.options", argument="deadline", accepted=self.deadlines) or 0.0
         self.deadline = deadline
+        # the priority, a real number
+        if isinstance(priority, bool) or not isinstance(priority, numbers.Real) or priority != priority:
+            raise ArgumentError(call="Staff.options", argument="priority", value=priority, accepted="a number, higher first")
+        self.priority = priority
+        # the retry policy, if it is not the team's
+        self.retry = self.retrying(retries=retries, retryable=retryable, backoff=backoff)
         # all done
         return
 
     # what a deadline may be
     deadlines = "None for the team's, or a number of seconds or a time, e.g. 500*ms; 0 or inf for none"
+
+    def retrying(self, retries, retryable, backoff):
+        """
+        The retry policy of my tasks: the team's, with what is given instead; {None} if nothing is
+        """
+        # nothing given
+        if retries is None and retryable is None and backoff is None:
+            return None
+        # how many
+        if retries is not None and (isinstance(retries, bool) or not isinstance(retries, int) or retries < 0):
+            raise ArgumentError(call="Staff.options", argument="retries", value=retries, accepted="zero or more retries")
+        # on what
+        if retryable is not None:
+            retryable = retryable if isinstance(retryable, (tuple, list)) else (retryable,)
+            if not all(isinstance(kind, type) and issubclass(kind, BaseException) for kind in retryable):
+                raise ArgumentError(
+                    call="Staff.options", argument="retryable", value=retryable, accepted="exception classes"
+                )
+        # after how long
+        initial = growth = ceiling = None
+        if backoff is not None:
+            accepted = "seconds or a time before the first retry, or (initial, growth, ceiling)"
+            initial, growth, ceiling = backoff if isinstance(backoff, tuple) and len(backoff) == 3 else (backoff, None, None)
+            initial = limit(initial, call="Staff.options", argument="backoff", accepted=accepted)
+            if initial is None:
+                raise ArgumentError(call="Staff.options", argument="backoff", value=backoff, accepted=accepted)
+            if growth is not None and not (isinstance(growth, numbers.Real) and 1 <= growth < float("inf")):
+                raise ArgumentError(call="Staff.options", argument="backoff", value=backoff, accepted=accepted)
+            if ceiling is not None:
+                ceiling = limit(ceiling, call="Staff.options", argument="backoff", accepted=accepted)
+                ceiling = math.inf if ceiling is None else ceiling
+        # the team's, adjusted
+        return self.team.policy.retry.adjust(
+            limit=retries, kinds=retryable, initial=initial, factor=growth, maximum=ceiling
+        )
 
     # implementation details
     def harvest(self, futures, expiration, chunked, label):
