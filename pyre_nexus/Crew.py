@@ -63,10 +63,11 @@ class Crew(Plain, Peer, family="pyre_nexus.crew"):
     dispatcher.doc = "the event loop of the worker side; the team side uses its team's"
 
     # worker side: the crew running a task in this process, if any, which {pyre_nexus.progress}
-    # reports to, kept in a plain holder, since pyre turns an assignment to a component class
+    # reports to, and what the team's initializer returned here, which {pyre_nexus.state} hands
+    # to the tasks, kept in a plain holder, since pyre turns an assignment to a component class
     # into a trait lookup that costs microseconds; and the shortest time between two progress
     # reports
-    working = types.SimpleNamespace(crew=None)
+    working = types.SimpleNamespace(crew=None, state=None)
     interval = 0.05
 
     # the states of the team side, in the order they are visited
@@ -867,8 +868,10 @@ class Crew(Plain, Peer, family="pyre_nexus.crew"):
         self.alarm = None
         self.draining = False
         self.notes = None
-        # whether my twin is through with the team's initializer, so tasks can start
+        # whether my twin is through with the team's initializer, so tasks can start; the tasks
+        # meant for me alone that wait for my twin to register
         self.ready = False
+        self.errands = []
         # the last task reported that came in shared memory, with that memory, until my twin
         # says whether it let go of it
         self.lent = None
@@ -1206,8 +1209,8 @@ class Crew(Plain, Peer, family="pyre_nexus.crew"):
         """
         # carefully
         try:
-            # rebuild the initializer and run it
-            Codec.decode(body)()
+            # rebuild the initializer and run it, and keep what it returns for my tasks
+            Crew.working.state = Codec.decode(body)()
         # if anything goes wrong
         except BaseException as error:
             # tell the team, which counts this as a failed recruitment

@@ -306,6 +306,8 @@ class Future(concurrent.futures.Future):
         # its place in the queue, higher first, and its own retry policy, if not the team's
         self.priority = priority
         self.retry = retry
+        # the one crew it must run on, if it is meant for one alone
+        self.pinned = None
         # the number of crews that died while running the task
         self.deaths = 0
         # the crew that holds the task, if any, and where its frame starts and ends in that

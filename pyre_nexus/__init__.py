@@ -66,6 +66,14 @@ def progress(news):
     return
 
 
+def state():
+    """
+    What the team's initializer returned in the worker of the crew running this task, e.g. data
+    loaded once per crew; {None} without an initializer, or outside a worker
+    """
+    return crew.working.state
+
+
 # joblib, when the program uses it
 def joblib():
     """

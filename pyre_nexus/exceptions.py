@@ -264,6 +264,24 @@ class DeadlineExceeded(NexusError, TimeoutError):
         return
 
 
+class CrewGone(NexusError):
+    """
+    The task was meant for one crew alone, e.g. by {everywhere}, and that crew was gone, or went,
+    before the task could run there
+    """
+
+    # meta-methods
+    def __init__(self, task="a task", crew="crew", **kwds):
+        # build the description
+        description = f"{task} was meant for {crew} alone, which was gone before it could run it"
+        # chain up
+        super().__init__(description=description, **kwds)
+        # save
+        self.crew = crew
+        # all done
+        return
+
+
 class Cancelled(NexusError, concurrent.futures.CancelledError):
     """
     The task was cancelled before it could finish; {reason} says by whom

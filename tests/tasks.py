@@ -330,6 +330,32 @@ def logged(path, fn, *args, **kwds):
     return fn(*args, **kwds)
 
 
+def crewstate():
+    """
+    What the team's initializer returned in this worker
+    """
+    return pyre_nexus.state()
+
+
+def remember(path):
+    """
+    An initializer: note this worker's pid in {path}, and return it with a token of its own
+    """
+    note(path, os.getpid())
+    return {"pid": os.getpid(), "token": os.urandom(4).hex()}
+
+
+def first_dies(path):
+    """
+    The first worker to claim {path} dies at once; the others return their pid
+    """
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return os.getpid()
+    os._exit(3)
+
+
 def note(path, value):
     """
     Append {value} as a line of the file {path}, and return it

@@ -178,6 +178,9 @@ examples = {
     "TeamClosed": [
         ("TeamClosed", dict(team="team crunchers")),
     ],
+    "CrewGone": [
+        ("CrewGone", dict(task="task 31 (load)", crew="crew 48213@ws1")),
+    ],
     "WrongThread": [
         ("WrongThread", dict(call="Future.result", team="team crunchers", thread="MainThread")),
     ],

@@ -179,6 +179,22 @@ class Foreman(Plain, Peer, implements=Team):
         # all done
         return
 
+    def everywhere(self, fn, /, *args, again=False, **kwds):
+        """
+        Run {fn(*args, **kwds)} once on every crew that is at work or on its way; returns a
+        future for each, whose outcome is that crew's: its result, its error, or {CrewGone} or
+        a {Casualty} if the crew goes first. With {again}, every crew recruited later runs it
+        too, before its first task. The call is pickled for each crew as it is handed to it
+        """
+        # a closed team takes no work
+        if self.closed:
+            raise exceptions.TeamClosed(team=str(self))
+        # from any thread, if my loop runs in one of its own; else from the host's
+        if self.runner is None:
+            self.home(call="everywhere")
+        # hand one to each crew, in the thread of my loop
+        return self.inLoop(functools.partial(self.dispatch, call=(fn, args, kwds), again=again))
+
     @pyre.export
     def cancel(self, future, reason):
         """
@@ -310,6 +326,13 @@ class Foreman(Plain, Peer, implements=Team):
         """
         # tell it what to do with its output, and what to run before its tasks
         crew.brief(discard=self.policy.output == "discard", setup=self.policy.setup)
+        # the calls that every crew runs first, and those meant for it alone that waited for it
+        for call in self.standing:
+            crew.errands.append(self.errand(crew=crew, call=call))
+        errands, crew.errands = crew.errands, []
+        for task in errands:
+            if not task.done():
+                crew.execute(team=self, task=task)
         # and hand it work
         self.schedule(crew=crew)
         # a crew that must end at a given time, e.g. its batch job's walltime, is watched for it
@@ -454,6 +477,78 @@ class Foreman(Plain, Peer, implements=Team):
         # if it is not
         if threading.get_ident() != self.owner:
             raise exceptions.WrongThread(call=call, team=str(self), thread=self.ownerName)
+        # all done
+        return
+
+    def dispatch(self, call, again):
+        """
+        Make a task of {call}, a function with its arguments, for each crew at work or on its
+        way, and for every later one too if {again}; in the thread of my loop
+        """
+        # every later crew runs it first
+        if again:
+            self.standing.append(call)
+        # every crew now
+        futures = []
+        for crew in self.crews:
+            # but those on their way out
+            if not crew.available():
+                continue
+            # its own task
+            task = self.errand(crew=crew, call=call)
+            futures.append(task)
+            # which goes to it, unless it could not be pickled
+            if not task.done():
+                self.pin(task=task)
+        # all done
+        return futures
+
+    def errand(self, crew, call):
+        """
+        A task of {call}, a function with its arguments, for {crew} alone; failed already if
+        the call cannot be pickled
+        """
+        # the call, and its name
+        fn, args, kwds = call
+        name = getattr(fn, "__qualname__", None) or type(fn).__qualname__
+        # pickled for this crew, so no two tasks share the memory of a large one
+        try:
+            payload = Codec.encodeTask(fn, args, kwds, reserve=self.reserve)
+        except Codec.unpicklable as error:
+            payload = error
+        # make it
+        task = Future(team=self, tid=next(self.tids), name=name, payload=None, deadline=self.policy.deadline)
+        task.pinned = crew
+        # count it
+        self.ledger.submitted += 1
+        # a call that cannot travel fails here, naming the part to blame
+        if isinstance(payload, Exception):
+            what = task.label if payload.culprit is None else f"{payload.culprit} of {task.label}"
+            task.set_exception(
+                exceptions.UnpicklableTask(what=what, error=f"{type(payload).__name__}: {payload}")
+            )
+        else:
+            task.payload = payload
+        # all done
+        return task
+
+    def pin(self, task):
+        """
+        Hand {task}, which is meant for one crew alone, to that crew: now if it is at work, once
+        it registers if it is on its way; if it is gone, the task fails with {CrewGone}
+        """
+        # the crew
+        crew = task.pinned
+        # at work, or finishing
+        if crew.serving():
+            crew.execute(team=self, task=task)
+            crew.transmit()
+        # on its way
+        elif crew.starting():
+            crew.errands.append(task)
+        # gone
+        else:
+            self.abandon(task=task, error=exceptions.CrewGone(task=task.label, crew=str(crew)))
         # all done
         return
 
@@ -814,8 +909,8 @@ class Foreman(Plain, Peer, implements=Team):
                 # be replaced without end
                 task.deaths += 1
                 undelivered = crew.sent is not None and task.mark > crew.sent
-                # give it another chance, if it has one
-                if task.deaths < self.policy.casualties:
+                # give it another chance, if it has one, on a crew that may run it
+                if task.deaths < self.policy.casualties and task.pinned is None:
                     self.ledger.rerun += 1
                     self.putback(task=task)
                 # otherwise, blame it, with the limit that likely ended a crew it never reached
@@ -837,8 +932,11 @@ class Foreman(Plain, Peer, implements=Team):
                             pids=crew.pids,
                         ),
                     )
-        # anything behind it never started
+        # anything behind it never started, nor did what waited for it to register
         self.reclaim(crew=crew, keep=0)
+        for task in crew.errands:
+            self.pin(task=task)
+        crew.errands = []
         # hand what it held to the crews with room, and replace it, if the work needs it
         self.distribute()
         self.replenish()
@@ -1071,12 +1169,18 @@ class Foreman(Plain, Peer, implements=Team):
 
     def putback(self, task):
         """
-        Put {task} back at the head of the queue, waiting again
+        Put {task} back at the head of the queue, waiting again; or, if it is meant for one crew
+        alone, back to that crew, if it is still there
         """
         # no crew holds it
         task.crew = None
         # it is not running any more
         task.set_pending()
+        # one meant for one crew alone
+        if task.pinned is not None:
+            # goes back to it
+            self.pin(task=task)
+            return
         # and it goes first
         self.queue.appendleft(task)
         # all done
@@ -1095,10 +1199,13 @@ class Foreman(Plain, Peer, implements=Team):
         for task in list(self.parked):
             if not task.done():
                 task.set_cancelled(reason=reason)
-        # and the tasks waiting in the crews' pipelines
+        # and the tasks waiting in the crews' pipelines, or for them to register
         for crew in self.crews:
             for task in crew.waiting():
                 self.cancel(future=task, reason=reason)
+            for task in crew.errands:
+                if not task.done():
+                    task.set_cancelled(reason=reason)
         # all done
         return
 
@@ -1125,8 +1232,8 @@ class Foreman(Plain, Peer, implements=Team):
         # the tasks waiting to run again
         if any(not task.done() for task in self.queue) or any(not task.done() for task in self.parked):
             return True
-        # and the crews
-        return any(crew.load() for crew in self.crews)
+        # and the crews, with what waits for them to register
+        return any(crew.load() or crew.errands for crew in self.crews)
 
     def deserted(self):
         """
@@ -1278,6 +1385,8 @@ class Foreman(Plain, Peer, implements=Team):
         # the tasks waiting for a crew, and those waiting to run again after a failure
         self.queue = Queue()
         self.parked = set()
+        # the calls every crew runs before its first task, serialized, with their names
+        self.standing = []
         # the crews, in every state but buried
         self.crews = []
         # task ids; zero is reserved for the setup of a crew
