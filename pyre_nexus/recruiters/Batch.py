@@ -23,7 +23,7 @@ from .Launcher import Launcher
 # my parts
 from .Job import Job
 from ..Dispatcher import seconds
-from ..exceptions import complain, configured
+from ..exceptions import RecruitmentError, complain, configured
 
 
 # declaration
@@ -260,14 +260,15 @@ class Batch(Launcher):
         """
         Write the file with the secret, once, and see that the job is cancelled if the team dies
         """
-        # the spool, which only the user may enter
-        spool = self.spooled()
-        # the secret, in a file that only the user can read, written once
+        # the secret, in a file of my spool that only the user can read, written once
         if self.key is None:
-            key = os.path.join(spool, f"{secrets.token_hex(8)}.key")
-            descriptor = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "w") as stream:
-                stream.write(self.secret.hex())
+            try:
+                key = os.path.join(self.spooled(), f"{secrets.token_hex(8)}.key")
+                descriptor = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(descriptor, "w") as stream:
+                    stream.write(self.secret.hex())
+            except OSError as error:
+                raise self.unspooled(error=error)
             self.key = key
             # which goes if the team dies
             team.supervisor.bequeath(key=key, command=["rm", "-f", key], environment=self.clients())
@@ -292,7 +293,7 @@ class Batch(Launcher):
         launch = bytes.fromhex(next(word for word in shell if word.startswith("--launch=")).partition("=")[2])
         name = self.named(launch=launch)
         script = self.scripted(name=name)
-        # as many as it takes
+        # the jobs of the array
         tasks = math.ceil(crews / self.crews)
         # the lines that start the worker shell, unless the team is gone
         command = "\n".join(
@@ -314,9 +315,12 @@ class Batch(Launcher):
                 text = stream.read()
         text = text.replace("{directives}", "\n".join(self.preamble(name=name, tasks=tasks))).replace("{command}", command)
         # written where only the user reads it
-        descriptor = os.open(script, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o700)
-        with os.fdopen(descriptor, "w") as stream:
-            stream.write(text)
+        try:
+            descriptor = os.open(script, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o700)
+            with os.fdopen(descriptor, "w") as stream:
+                stream.write(text)
+        except OSError as error:
+            raise self.unspooled(error=error)
         # the submission
         return self.submission(script=script)
 
@@ -449,6 +453,16 @@ class Batch(Launcher):
         os.makedirs(spool, mode=0o700, exist_ok=True)
         # all done
         return spool
+
+    def unspooled(self, error):
+        """
+        The {RecruitmentError} of a spool where the job files cannot be written, for {error}
+        """
+        return RecruitmentError(
+            recruiter=self.pyre_name,
+            reason=f"cannot write the job files in {self.spool!r}: {error.strerror or error}; set "
+            f"'{self.pyre_name}.spool' to a directory of yours on a file system the jobs' hosts share",
+        )
 
     def clients(self):
         """

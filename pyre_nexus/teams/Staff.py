@@ -421,7 +421,7 @@ class Submitter:
             initial = limit(initial, call="Staff.options", argument="backoff", accepted=accepted)
             if initial is None:
                 raise ArgumentError(call="Staff.options", argument="backoff", value=backoff, accepted=accepted)
-            if growth is not None and not (isinstance(growth, numbers.Real) and 1 <= growth < float("inf")):
+            if growth is not None and not (isinstance(growth, numbers.Real) and 1 <= growth < math.inf):
                 raise ArgumentError(call="Staff.options", argument="backoff", value=backoff, accepted=accepted)
             if ceiling is not None:
                 ceiling = limit(ceiling, call="Staff.options", argument="backoff", accepted=accepted)

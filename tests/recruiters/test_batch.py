@@ -352,6 +352,22 @@ def test_a_template_of_ones_own(make_team, scheduler, tmp_path):
     assert staff.submit(os.getenv, "NEXUS_TEMPLATED").result(timeout=PATIENCE) == "yes"
 
 
+@pytest.mark.timeout(PATIENCE)
+@pytest.mark.parametrize("kind", ["sbatch", "gridengine"])
+def test_a_spool_that_cannot_be_written(make_team, tmp_path, kind):
+    """
+    A spool where the job files cannot be written fails the task with a recruitment error that
+    names the spool and the trait to set, before anything is submitted
+    """
+    (tmp_path / "file").write_text("")
+    spool = tmp_path / "file" / "jobs"
+    staff = make_team(size=1, recruiter=kind)
+    staff.recruiter.spool = str(spool)
+    error = staff.submit(pow, 2, 2).exception(timeout=PATIENCE)
+    assert isinstance(error, RecruitmentError), error
+    assert f"cannot write the job files in '{spool}'" in str(error) and ".spool' to a directory" in str(error)
+
+
 @pytest.mark.parametrize(
     "kind, traits, said",
     [
