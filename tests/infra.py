@@ -437,27 +437,12 @@ def _slurm_problem():
         if not _ours(SLURM_DIR / f"{daemon}.pid", mark):
             return f"no {daemon} of ours runs (pid file {SLURM_DIR / daemon}.pid)"
     env = {**os.environ, **Slurm().env}
-    try:
-        states = subprocess.run(
-            [Slurm.sinfo, "-h", "-N", "-o", "%T"],
-            env=env, capture_output=True, text=True, timeout=15, check=False,
-        )  # fmt: skip
-    except subprocess.TimeoutExpired:
-        return "sinfo took more than 15 s"
-    if states.returncode != 0:
-        return f"sinfo exited with {states.returncode}: {states.stderr.strip()}"
-    if not {"idle", "mixed", "allocated", "completing"} & set(states.stdout.split()):
-        return f"no node takes jobs (sinfo: {' '.join(states.stdout.split()) or 'no nodes'})"
-    try:
-        srun = subprocess.run(
-            [Slurm.srun, "-n", "1", "true"],
-            env=env, capture_output=True, text=True, timeout=30, check=False,
-        )  # fmt: skip
-    except subprocess.TimeoutExpired:
-        return "srun -n 1 true took more than 30 s"
-    if srun.returncode != 0:
-        return f"srun -n 1 true exited with {srun.returncode}: {srun.stderr.strip()}"
-    return None
+    states, problem = _probe("sinfo", [Slurm.sinfo, "-h", "-N", "-o", "%T"], env=env, timeout=15)
+    if problem:
+        return problem
+    if not {"idle", "mixed", "allocated", "completing"} & set(states.split()):
+        return f"no node takes jobs (sinfo: {' '.join(states.split()) or 'no nodes'})"
+    return _probe("srun -n 1 true", [Slurm.srun, "-n", "1", "true"], env=env, timeout=30)[1]
 
 
 @functools.cache
@@ -474,28 +459,30 @@ def _gridengine_problem():
     if not any(_ours(pidfile, binaries / "sge_execd") for pidfile in engine.execd_spool.glob("*/execd.pid")):
         return f"no sge_execd of ours runs (pid file {engine.execd_spool}/*/execd.pid)"
     env = {**os.environ, **engine.env}
-    try:
-        qstat = subprocess.run(
-            [engine.qstat, "-f", "-q", engine.queue],
-            env=env, capture_output=True, text=True, timeout=15, check=False,
-        )  # fmt: skip
-    except subprocess.TimeoutExpired:
-        return "qstat took more than 15 s"
-    if qstat.returncode != 0:
-        return f"qstat exited with {qstat.returncode}: {qstat.stderr.strip()}"
+    _, problem = _probe("qstat", [engine.qstat, "-f", "-q", engine.queue], env=env, timeout=15)
+    if problem:
+        return problem
     probe = f"nexus-probe-{os.getpid()}"
-    try:
-        qsub = subprocess.run(
-            [engine.qsub, "-sync", "y", "-N", probe, "-b", "y", "-o", "/dev/null", "-j", "y", "true"],
-            env=env, capture_output=True, text=True, timeout=30, check=False, cwd="/",
-        )  # fmt: skip
-    except subprocess.TimeoutExpired:
-        # the job outlives its killed qsub
+    qsub = [engine.qsub, "-sync", "y", "-N", probe, "-b", "y", "-o", "/dev/null", "-j", "y", "true"]
+    _, problem = _probe("qsub -sync y -b y true", qsub, env=env, timeout=30)
+    # a job outlives its qsub, killed when it took too long
+    if problem and "took more than" in problem:
         subprocess.run([engine.qdel, probe], env=env, capture_output=True, timeout=15, check=False)
-        return "qsub -sync y -b y true took more than 30 s"
-    if qsub.returncode != 0:
-        return f"qsub -sync y -b y true exited with {qsub.returncode}: {qsub.stderr.strip()}"
-    return None
+    return problem
+
+
+def _probe(what, argv, env, timeout):
+    """
+    Run {argv}, called {what}, with {env} for at most {timeout} seconds: its output, and why it
+    failed, or None
+    """
+    try:
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout, check=False, cwd="/")
+    except subprocess.TimeoutExpired:
+        return "", f"{what} took more than {timeout} s"
+    if done.returncode != 0:
+        return done.stdout, f"{what} exited with {done.returncode}: {done.stderr.strip()}"
+    return done.stdout, None
 
 
 # end of file

@@ -552,13 +552,19 @@ class Foreman(Plain, Peer, implements=Team):
         # all done
         return
 
+    def strength(self):
+        """
+        The crews that are or will soon be taking tasks, but those already being replaced
+        """
+        return [crew for crew in self.crews if crew.available() and not crew.renewed]
+
     def demand(self):
         """
-        The crews that are or will soon be taking tasks, but those already being replaced, and
+        How many crews are or will soon be taking tasks, but those already being replaced, and
         the tasks outstanding: those waiting, and those the crews hold
         """
         # the crews
-        working = sum(1 for crew in self.crews if crew.available() and not crew.renewed)
+        working = len(self.strength())
         # the work outstanding
         outstanding = len(self.queue) + sum(crew.load() for crew in self.crews)
         # all done
@@ -574,7 +580,7 @@ class Foreman(Plain, Peer, implements=Team):
         # set it, which takes in my configuration again
         self.size = size
         # the crews that are or will be taking tasks
-        available = [crew for crew in self.crews if crew.available() and not crew.renewed]
+        available = self.strength()
         # too few
         if len(available) < size:
             # recruit the rest now
@@ -663,7 +669,7 @@ class Foreman(Plain, Peer, implements=Team):
         # the idle crews, if they are let go
         if policy.idle:
             # those that may go: the ones taking tasks, beyond my minimum
-            available = [crew for crew in self.crews if crew.available() and not crew.renewed]
+            available = self.strength()
             spare = len(available) - policy.minimum
             # idle ones, the longest idle first
             idle = sorted(
